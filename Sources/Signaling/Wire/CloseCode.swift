@@ -1,0 +1,50 @@
+/// A WebSocket close code with the reason the server sends with it: every way this server
+/// ends a `/signal` socket, in one place.
+public struct CloseCode: Sendable, Equatable, CustomStringConvertible {
+    /// The numeric code (RFC 6455 § 7.4, or the 4000-range codes of this protocol).
+    public let code: UInt16
+    /// The reason text sent in the close frame.
+    public let reason: String
+
+    /// Creates a close code.
+    public init(_ code: UInt16, _ reason: String) {
+        self.code = code
+        self.reason = reason
+    }
+
+    /// `"<code> <reason>"`.
+    public var description: String { "\(code) \(reason)" }
+
+    /// 1000: a newer socket took this (room, nodeId).
+    public static let replaced = CloseCode(1000, "replaced by new connection")
+    /// 1001: the server is stopping.
+    public static let shuttingDown = CloseCode(1001, "server shutting down")
+    /// 1001: nothing was heard from the peer for two ping intervals.
+    public static let pingTimeout = CloseCode(1001, "ping timeout")
+    /// 1003: a binary frame; this protocol is JSON text.
+    public static let binaryFrame = CloseCode(1003, "binary frames are not supported")
+    /// 1007: a text frame that is not UTF-8.
+    public static let invalidUTF8 = CloseCode(1007, "text frame is not valid UTF-8")
+    /// 1008: the socket's unsent data stayed over `MAX_OUTBOUND_BYTES`.
+    public static let slowConsumer = CloseCode(1008, "slow consumer")
+    /// 1009: a message over `MAX_MESSAGE_BYTES`.
+    public static let messageTooLarge = CloseCode(1009, "message too large")
+    /// 4001: auth is on and the socket has neither a token nor a room.
+    public static let missingToken = CloseCode(4001, "Missing token")
+    /// 4001: a socket admitted without a room token registered as a normal peer.
+    public static let normalRequiresToken = CloseCode(4001, "Normal Client requires a room token")
+    /// 4002: no `register` within `REGISTER_TIMEOUT`.
+    public static let registrationTimeout = CloseCode(4002, "registration timeout")
+    /// 4003: the room token failed verification.
+    public static let invalidToken = CloseCode(4003, "Invalid or expired token")
+    /// 4003: the `room` parameter differs from the token's subject.
+    public static let roomMismatch = CloseCode(4003, "Room does not match token subject")
+    /// 4003: a consumer registered while consumer auth is not configured.
+    public static let consumerAuthNotConfigured = CloseCode(4003, "consumer auth not configured")
+    /// 4003: a consumer registered without a token.
+    public static let missingConsumerToken = CloseCode(4003, "missing consumer token")
+    /// 4003: a consumer's token failed verification.
+    public static let invalidConsumerToken = CloseCode(4003, "invalid consumer token")
+    /// 4409: a token-less socket asked for the nodeId of a registered member.
+    public static let nodeIdInUse = CloseCode(4409, "nodeId already in use")
+}
