@@ -38,22 +38,23 @@ public struct KeyError: Error, Equatable, CustomStringConvertible {
         self.reason = reason
     }
 
-    /// One line naming the variable and the problem.
-    public var description: String {
-        let problem: String
+    /// What is wrong, as a sentence fragment that follows the variable's name.
+    public var problem: String {
         switch reason {
-        case .notBase64: problem = "is neither base64 of a JWK nor JWK JSON"
-        case .notJSONObject: problem = "is not a JSON object"
-        case .wrongKeyType: problem = "kty must be \"OKP\""
-        case .wrongCurve: problem = "crv must be \"Ed25519\""
-        case .missingMember(let member): problem = "member \"\(member)\" is missing or not a string"
-        case .notBase64URL(let member): problem = "member \"\(member)\" is not unpadded base64url"
+        case .notBase64: return "is neither base64 of a JWK nor JWK JSON"
+        case .notJSONObject: return "is not a JSON object"
+        case .wrongKeyType: return "kty must be \"OKP\""
+        case .wrongCurve: return "crv must be \"Ed25519\""
+        case .missingMember(let member): return "member \"\(member)\" is missing or not a string"
+        case .notBase64URL(let member): return "member \"\(member)\" is not unpadded base64url"
         case .wrongLength(let member, let expected, let actual):
-            problem = "member \"\(member)\" must decode to \(expected) bytes, got \(actual)"
-        case .notPrivate: problem = "is a public key: member \"d\" is missing"
-        case .seedDoesNotMatchPublicKey: problem = "\"x\" is not the public key derived from \"d\""
-        case .pairMismatch(let other): problem = "does not match the key in \(other)"
+            return "member \"\(member)\" must decode to \(expected) bytes, got \(actual)"
+        case .notPrivate: return "is a public key: member \"d\" is missing"
+        case .seedDoesNotMatchPublicKey: return "\"x\" is not the public key derived from \"d\""
+        case .pairMismatch(let other): return "does not match the key in \(other)"
         }
-        return "\(variable) \(problem)"
     }
+
+    /// One line naming the variable and the problem.
+    public var description: String { "\(variable) \(problem)" }
 }

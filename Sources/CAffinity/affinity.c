@@ -1,0 +1,19 @@
+#define _GNU_SOURCE
+#include "CAffinity.h"
+
+#ifdef __linux__
+#include <sched.h>
+
+int caffinity_cpu_count(void) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof(set), &set) != 0) {
+        return 0;
+    }
+    return CPU_COUNT(&set);
+}
+#else
+int caffinity_cpu_count(void) {
+    return 0;
+}
+#endif

@@ -1,0 +1,103 @@
+public import Configuration
+import Logging
+import Signaling
+
+extension SignalConfiguration {
+    /// Reads and validates every variable from `reader` (the environment, then `.env`).
+    ///
+    /// Fails on the first invalid value with a ``ConfigurationError`` naming it, so nothing
+    /// starts half-configured.
+    public init(reader: ConfigReader) throws(ConfigurationError) {
+        let values = ConfigurationValues(reader: reader)
+        let authDisabled = try values.bool("AUTH_DISABLED") ?? false
+        if authDisabled {
+            self.init(authentication: .disabled)
+        } else {
+            let privateJWK = values.secret("PRIVATE_KEY_JWK")
+            let publicJWK = values.secret("PUBLIC_KEY_JWK")
+            let adminSecret = values.secret("ADMIN_SECRET")
+            if privateJWK == nil && publicJWK == nil && adminSecret == nil {
+                throw ConfigurationError(
+                    variable: "PRIVATE_KEY_JWK",
+                    problem: "auth is on but no keys are configured; run `scripts/keygen` (or `signal-server keygen --env-file .env`), "
+                        + "or set AUTH_DISABLED=true for local development")
+            }
+            guard let privateJWK else { throw ConfigurationError(variable: "PRIVATE_KEY_JWK", problem: "is required when auth is on") }
+            guard let publicJWK else { throw ConfigurationError(variable: "PUBLIC_KEY_JWK", problem: "is required when auth is on") }
+            guard let adminSecret else { throw ConfigurationError(variable: "ADMIN_SECRET", problem: "is required when auth is on") }
+            guard adminSecret.count >= AdminSecret.minimumLength else {
+                throw ConfigurationError(variable: "ADMIN_SECRET", problem: "must be at least \(AdminSecret.minimumLength) characters")
+            }
+            let keys: SigningKeyPair
+            do {
+                keys = try SigningKeyPair(privateJWK: privateJWK, publicJWK: publicJWK)
+            } catch {
+                throw ConfigurationError(variable: error.variable, problem: error.problem)
+            }
+            self.init(authentication: .enabled(keys: keys, adminSecret: AdminSecret(adminSecret)))
+        }
+
+        host = values.string("HOST") ?? host
+        port = try values.integer("PORT", in: 0...65_535) ?? port
+        tokenIssuer = try values.nonEmpty("TOKEN_ISSUER") ?? tokenIssuer
+        tokenAudience = try values.nonEmpty("TOKEN_AUDIENCE") ?? tokenAudience
+        maxTokenTTL = try values.timeToLive("MAX_TOKEN_TTL") ?? maxTokenTTL
+        maxMessageBytes = try values.integer("MAX_MESSAGE_BYTES", in: 128...(64 << 20)) ?? maxMessageBytes
+        maxOutboundBytes = try values.integer("MAX_OUTBOUND_BYTES", in: 1024...(1 << 30)) ?? maxOutboundBytes
+        registerTimeout = try values.timeToLive("REGISTER_TIMEOUT") ?? registerTimeout
+        pingInterval = try values.timeToLive("PING_INTERVAL") ?? pingInterval
+        eventLoopCount = try values.integer("EVENT_LOOPS", in: 1...1024) ?? eventLoopCount
+        if let level = values.string("LOG_LEVEL") {
+            guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
+                throw ConfigurationError(
+                    variable: "LOG_LEVEL", problem: "must be one of trace, debug, info, notice, warning, error, critical")
+            }
+            logLevel = parsed
+        }
+    }
+}
+
+/// Typed reads of raw configuration strings, each failing with the variable's name.
+private struct ConfigurationValues {
+    let reader: ConfigReader
+
+    func string(_ variable: String) -> String? {
+        reader.string(forKey: ConfigKey(variable))
+    }
+
+    func secret(_ variable: String) -> String? {
+        reader.string(forKey: ConfigKey(variable), isSecret: true).flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    func nonEmpty(_ variable: String) throws(ConfigurationError) -> String? {
+        guard let value = string(variable) else { return nil }
+        guard !value.isEmpty else { throw ConfigurationError(variable: variable, problem: "must not be empty") }
+        return value
+    }
+
+    func bool(_ variable: String) throws(ConfigurationError) -> Bool? {
+        guard let value = string(variable) else { return nil }
+        switch value.lowercased() {
+        case "true", "1", "yes", "on": return true
+        case "false", "0", "no", "off", "": return false
+        default: throw ConfigurationError(variable: variable, problem: "must be true or false")
+        }
+    }
+
+    func integer(_ variable: String, in range: ClosedRange<Int>) throws(ConfigurationError) -> Int? {
+        guard let value = string(variable) else { return nil }
+        guard let number = Int(value), range.contains(number) else {
+            throw ConfigurationError(variable: variable, problem: "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
+    }
+
+    func timeToLive(_ variable: String) throws(ConfigurationError) -> TimeToLive? {
+        guard let value = string(variable) else { return nil }
+        do {
+            return try TimeToLive(parsing: value)
+        } catch {
+            throw ConfigurationError(variable: variable, problem: error.description)
+        }
+    }
+}

@@ -1,0 +1,57 @@
+public import Logging
+public import Signaling
+
+/// Everything the server is configured with, validated (SPEC § Configuration).
+///
+/// Build it from the environment and `.env` with ``init(reader:)``, or in code when embedding.
+public struct SignalConfiguration: Sendable {
+    /// Whether clients need room tokens, and the material that issues and checks them.
+    public enum Authentication: Sendable {
+        /// `AUTH_DISABLED=true`: no tokens; `/token` and `/public-key` answer 404.
+        case disabled
+        /// Tokens required: signed and verified with `keys`; `/token` needs `adminSecret`.
+        case enabled(keys: SigningKeyPair, adminSecret: AdminSecret)
+    }
+
+    /// `HOST`: the listen address.
+    public var host = "0.0.0.0"
+    /// `PORT`: the listen port; 0 picks a free one.
+    public var port = 8080
+    /// `AUTH_DISABLED`, `PRIVATE_KEY_JWK`, `PUBLIC_KEY_JWK`, `ADMIN_SECRET`.
+    public var authentication: Authentication
+    /// `TOKEN_ISSUER`: `iss` written into and required of room tokens.
+    public var tokenIssuer = "aikofy:client-db-sync"
+    /// `TOKEN_AUDIENCE`: `aud` written into and required of room tokens.
+    public var tokenAudience = "aikofy:client-db"
+    /// `MAX_TOKEN_TTL`: the longest lifetime `/token` grants.
+    public var maxTokenTTL = TimeToLive(seconds: 31_557_600)
+    /// `MAX_MESSAGE_BYTES`: the largest text message accepted.
+    public var maxMessageBytes = 65_536
+    /// `MAX_OUTBOUND_BYTES`: unsent bytes one socket may queue before it is closed 1008.
+    public var maxOutboundBytes = 1_048_576
+    /// `REGISTER_TIMEOUT`: seconds a socket may stay unregistered.
+    public var registerTimeout = TimeToLive(seconds: 10)
+    /// `PING_INTERVAL`: seconds between server pings; silence for two intervals drops a peer.
+    public var pingInterval = TimeToLive(seconds: 30)
+    /// `LOG_LEVEL`.
+    public var logLevel = Logger.Level.info
+    /// `EVENT_LOOPS`: event-loop threads; `nil` uses one per CPU this process may run on.
+    public var eventLoopCount: Int?
+
+    /// A configuration with defaults and the given authentication.
+    public init(authentication: Authentication) {
+        self.authentication = authentication
+    }
+
+    /// The verifier for room tokens, or `nil` when auth is disabled.
+    public var tokenVerifier: TokenVerifier? {
+        guard case .enabled(let keys, _) = authentication else { return nil }
+        return TokenVerifier(publicKey: keys.publicKey, issuer: tokenIssuer, audience: tokenAudience)
+    }
+
+    /// The issuer for room tokens, or `nil` when auth is disabled.
+    public var tokenIssuerService: TokenIssuer? {
+        guard case .enabled(let keys, _) = authentication else { return nil }
+        return TokenIssuer(keys: keys, issuer: tokenIssuer, audience: tokenAudience)
+    }
+}

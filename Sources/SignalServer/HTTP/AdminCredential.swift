@@ -1,0 +1,17 @@
+import HTTPTypes
+import Hummingbird
+
+/// Where `POST /token` finds the admin secret: `x-admin-secret`, or else `Authorization`
+/// as `Bearer S` (scheme in any case) or a bare `S`.
+enum AdminCredential {
+    private static let adminSecretHeader = HTTPField.Name("x-admin-secret")!
+
+    /// The presented secret, or `nil` when the request carries none.
+    static func presented(in headers: HTTPFields) -> String? {
+        if let secret = headers[adminSecretHeader] { return secret }
+        guard let authorization = headers[.authorization] else { return nil }
+        let parts = authorization.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        if parts.count == 2, parts[0].lowercased() == "bearer" { return String(parts[1]) }
+        return authorization
+    }
+}

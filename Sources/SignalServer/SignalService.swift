@@ -1,0 +1,101 @@
+public import Hummingbird
+public import HummingbirdCore
+public import Logging
+import NIOCore
+public import Signaling
+import Synchronization
+import Foundation
+
+/// The signaling service: its configuration, its rooms, its HTTP routes and its `/signal`
+/// sockets.
+///
+/// The standalone server is this plus a Hummingbird `Application`; to embed signaling in your
+/// own Hummingbird app, create one, call ``addRoutes(to:)`` on your router and pass
+/// ``serverBuilder`` as the application's `server`.
+public final class SignalService: Sendable {
+    /// The validated configuration.
+    public let configuration: SignalConfiguration
+    /// Who is in which room.
+    public let registry = RoomRegistry<SignalPeer>()
+    /// The logger for connection and start-up lines.
+    public let logger: Logger
+
+    let tokenVerifier: TokenVerifier?
+    let tokenIssuer: TokenIssuer?
+    private let openSockets = Atomic<Int>(0)
+
+    /// Creates the service.
+    public init(configuration: SignalConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+        self.tokenVerifier = configuration.tokenVerifier
+        self.tokenIssuer = configuration.tokenIssuerService
+    }
+
+    /// Open `/signal` sockets, registered or not (`peers` of `/health`).
+    public var openSocketCount: Int { openSockets.load(ordering: .relaxed) }
+
+    func socketOpened() { openSockets.add(1, ordering: .relaxed) }
+    func socketClosed() { openSockets.subtract(1, ordering: .relaxed) }
+
+    /// The HTTP server builder that upgrades `GET /signal` to a WebSocket handled by this
+    /// service and hands every other request to the router.
+    public var serverBuilder: HTTPServerBuilder {
+        HTTPServerBuilder { responder in SignalChannel(service: self, responder: responder) }
+    }
+
+    /// Adds `/health`, `/public-key`, `/.well-known/jwks.json` and `/token`, and the JSON 404
+    /// for everything else.
+    public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
+        router.add(middleware: NotFoundMiddleware<Context>())
+        router.get("/health") { _, _ in self.health() }
+        guard case .enabled(let keys, let adminSecret) = configuration.authentication, let tokenIssuer else { return }
+        let publicJWK = keys.jwk.publicJSON
+        router.get("/public-key") { _, _ in
+            JSONResponse.make(.ok) { $0.writeString(publicJWK) }
+        }
+        router.get("/.well-known/jwks.json") { _, _ in
+            JSONResponse.make(.ok) { $0.writeString(#"{"keys":[\#(publicJWK)]}"#) }
+        }
+        let maximumTTL = configuration.maxTokenTTL
+        router.post("/token") { request, _ in
+            // The secret is checked before the body is read: a caller without it learns nothing.
+            guard let presented = AdminCredential.presented(in: request.headers), adminSecret.matches(presented) else {
+                return JSONResponse.error(.unauthorized, "Unauthorized")
+            }
+            let body = try await request.body.collect(upTo: 64 * 1024)
+            let tokenRequest: TokenRequest
+            do throws(TokenRequestError) {
+                tokenRequest = try TokenRequest(body: Array(buffer: body), maximumTTL: maximumTTL)
+            } catch {
+                return JSONResponse.error(.badRequest, error.message)
+            }
+            let issued = tokenIssuer.issue(subject: tokenRequest.subject, timeToLive: tokenRequest.timeToLive)
+            return JSONResponse.make(.created) { body in
+                body.writeStaticString(#"{"token":"#)
+                body.writeJSONString(issued.token)
+                body.writeStaticString(#","expiresAt":"#)
+                body.writeJSONString(Timestamp.iso8601(issued.expiresAt))
+                body.writeStaticString(#","subject":"#)
+                body.writeJSONString(tokenRequest.subject)
+                body.writeStaticString("}")
+            }
+        }
+    }
+
+    private func health() -> Response {
+        let auth = tokenVerifier == nil ? "disabled" : "enabled"
+        return JSONResponse.make(.ok) { body in
+            body.writeString(
+                #"{"status":"ok","auth":"\#(auth)","peers":\#(openSocketCount),"rooms":\#(registry.roomCount),"ts":"\#(Timestamp.iso8601(Date()))"}"#
+            )
+        }
+    }
+}
+
+/// ISO-8601 UTC timestamps with milliseconds, as JavaScript's `Date.toISOString()` writes them.
+enum Timestamp {
+    private static let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
+
+    static func iso8601(_ date: Date) -> String { date.formatted(style) }
+}

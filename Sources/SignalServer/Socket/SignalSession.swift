@@ -1,0 +1,298 @@
+import Logging
+import NIOCore
+import NIOWebSocket
+import Signaling
+
+/// One `/signal` socket after the upgrade: admission, registration, relay, pings, close.
+///
+/// A plain SwiftNIO handler on the socket's event loop: it owns all of the socket's state,
+/// never awaits, and touches shared state only through ``RoomRegistry``'s short critical
+/// sections. Admission runs synchronously in `handlerAdded` (an Ed25519 verify is ~50 µs), so
+/// frames that arrive with or right after the upgrade are handled after it, in order, and
+/// never dropped.
+final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    /// Asks a session to close with a code; sent by other sockets through ``SignalPeer``.
+    struct CloseRequest: Sendable {
+        let code: CloseCode
+    }
+
+    /// How long a closing socket waits for the client's close frame before dropping it.
+    static let closeHandshakeTimeout = TimeAmount.seconds(5)
+
+    private enum State {
+        case open
+        case closing
+        case closed
+    }
+
+    private let service: SignalService
+    private let request: Admission.Request
+    private var peer: SignalPeer!
+    private var state = State.open
+    private var room = ""
+    private var nodeId = ""
+    private var isAdmitted = false
+    private var authorized = false
+    private var role: PeerRole?
+    private var splice: RelaySplice?
+    private var partialMessage: ByteBuffer?
+    private var registerTimer: Scheduled<Void>?
+    private var pingTimer: Scheduled<Void>?
+    private var closeTimer: Scheduled<Void>?
+    private var lastHeard = NIODeadline.now()
+    private var closeCode: CloseCode?
+
+    init(service: SignalService, request: Admission.Request) {
+        self.service = service
+        self.request = request
+    }
+
+    // MARK: - Lifecycle
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        peer = SignalPeer(channel: context.channel)
+        service.socketOpened()
+        switch Admission.decide(request, verifier: service.tokenVerifier) {
+        case .refuse(let code):
+            close(context: context, code)
+        case .admit(let room, let nodeId, let authorized):
+            self.room = room
+            self.nodeId = nodeId
+            self.authorized = authorized
+            switch service.registry.admit(peer, room: room, nodeId: nodeId, mayReplaceRegistered: authorized) {
+            case .nodeIdInUse:
+                close(context: context, .nodeIdInUse)
+            case .admitted(let replaced):
+                isAdmitted = true
+                replaced?.close(.replaced)
+                service.logger.info("socket opened", metadata: ["room": "\(room)", "nodeId": "\(nodeId)"])
+                scheduleTimers(context: context)
+            }
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        state = .closed
+        leaveRoom()
+        closeTimer?.cancel()
+        service.socketClosed()
+        if isAdmitted {
+            service.logger.info(
+                "socket closed",
+                metadata: ["room": "\(room)", "nodeId": "\(nodeId)", "code": "\(closeCode?.code ?? 1006)"])
+        }
+        context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let request = event as? CloseRequest {
+            close(context: context, request.code)
+        } else if event is ChannelShouldQuiesceEvent {
+            close(context: context, .shuttingDown)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        // Over MAX_OUTBOUND_BYTES (the high water mark): this peer does not read.
+        if !context.channel.isWritable {
+            close(context: context, .slowConsumer)
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        service.logger.debug("socket error", metadata: ["nodeId": "\(nodeId)", "error": "\(error)"])
+        context.close(promise: nil)
+    }
+
+    // MARK: - Frames
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        lastHeard = .now()
+        switch frame.opcode {
+        case .connectionClose:
+            receivedClose(context: context, frame)
+        case _ where state != .open:
+            return
+        case .text:
+            if frame.fin {
+                handleMessage(context: context, frame.unmaskedData)
+            } else {
+                partialMessage = frame.unmaskedData
+            }
+        case .continuation:
+            guard var message = partialMessage else {
+                close(context: context, CloseCode(1002, "continuation frame without a message"))
+                return
+            }
+            var fragment = frame.unmaskedData
+            guard message.readableBytes + fragment.readableBytes <= service.configuration.maxMessageBytes else {
+                partialMessage = nil
+                close(context: context, .messageTooLarge)
+                return
+            }
+            message.writeBuffer(&fragment)
+            if frame.fin {
+                partialMessage = nil
+                handleMessage(context: context, message)
+            } else {
+                partialMessage = message
+            }
+        case .binary:
+            close(context: context, .binaryFrame)
+        case .ping:
+            context.writeAndFlush(
+                wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil)
+        default:
+            return  // pong: only `lastHeard` matters
+        }
+    }
+
+    private func handleMessage(context: ChannelHandlerContext, _ message: ByteBuffer) {
+        let decoded = message.withUnsafeReadableBytes { bytes in
+            Result { () throws(ClientFrameError) in try ClientFrameDecoder.decode(bytes) }
+        }
+        switch decoded {
+        case .failure(.invalidUTF8):
+            close(context: context, .invalidUTF8)
+        case .failure(.badMessage(let reason)):
+            send(context: context, .error(.badMessage, reason))
+        case .success(.register(let registration)):
+            register(context: context, registration)
+        case .success(.heartbeat(let heartbeat)):
+            service.registry.heartbeat(peer, room: room, nodeId: nodeId, heartbeat)
+        case .success(.relay(let envelope)):
+            relay(context: context, message, envelope)
+        }
+    }
+
+    private func relay(context: ChannelHandlerContext, _ message: ByteBuffer, _ envelope: RelayEnvelope) {
+        guard let role, let splice else {
+            send(context: context, .error(.notRegistered, "register before sending \(envelope.kind.rawValue)"))
+            return
+        }
+        switch service.registry.route(from: role, room: room, to: envelope.target) {
+        case .deliver(let target):
+            var frame = context.channel.allocator.buffer(capacity: message.readableBytes + splice.overhead)
+            message.withUnsafeReadableBytes { splice.write($0, envelope: envelope, into: &frame) }
+            target.deliver(frame)
+        case .peerNotFound:
+            send(context: context, .error(.peerNotFound, "Peer \(envelope.target) is not connected"))
+        case .refused:
+            return  // consumer to consumer: never relayed, silently, as the JS server does
+        }
+    }
+
+    // MARK: - Registration
+
+    private func register(context: ChannelHandlerContext, _ registration: Registration) {
+        guard role == nil else { return }  // later registers are ignored
+        let list: ServerFrame?
+        switch registration.role {
+        case .consumer:
+            if service.tokenVerifier != nil {
+                refuseConsumer(context: context)
+                return
+            }
+            list = service.registry.registerConsumer(peer, room: room, nodeId: nodeId).map(ServerFrame.serverList)
+        case .normal:
+            guard authorized else {
+                close(context: context, .normalRequiresToken)
+                return
+            }
+            list = service.registry
+                .registerNormal(peer, room: room, nodeId: nodeId, serveConsumers: registration.serveConsumers, capacity: registration.capacity)
+                .map(ServerFrame.peerList)
+        }
+        guard let list else { return }  // replaced while pending
+        role = registration.role
+        splice = RelaySplice(sender: nodeId, role: registration.role)
+        registerTimer?.cancel()
+        send(context: context, list)
+    }
+
+    /// With auth on, a consumer needs an identity-provider token, and this server has no
+    /// consumer keys configured: refuse as SPEC § Roles and frames says.
+    private func refuseConsumer(context: ChannelHandlerContext) {
+        send(context: context, .authError("consumer authentication is not configured on this server"))
+        close(context: context, .consumerAuthNotConfigured)
+    }
+
+    // MARK: - Output and closing
+
+    private func send(context: ChannelHandlerContext, _ frame: ServerFrame) {
+        var buffer = context.channel.allocator.buffer(capacity: 64)
+        frame.encode(into: &buffer)
+        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: buffer)), promise: nil)
+    }
+
+    /// Starts the closing handshake with `code`: leaves the room at once, sends the close
+    /// frame, and drops the connection when the client answers or after a timeout.
+    private func close(context: ChannelHandlerContext, _ code: CloseCode) {
+        guard state == .open else { return }
+        state = .closing
+        closeCode = code
+        leaveRoom()
+        var data = context.channel.allocator.buffer(capacity: 2 + code.reason.utf8.count)
+        data.writeInteger(code.code)
+        data.writeString(code.reason)
+        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)), promise: nil)
+        let channel = context.channel
+        closeTimer = context.eventLoop.scheduleTask(in: Self.closeHandshakeTimeout) { channel.close(promise: nil) }
+    }
+
+    private func receivedClose(context: ChannelHandlerContext, _ frame: WebSocketFrame) {
+        if state == .open {
+            // The client closes: echo its code (RFC 6455 § 5.5.1), then drop the connection.
+            var data = frame.unmaskedData
+            let code = data.readInteger(as: UInt16.self) ?? 1000
+            state = .closing
+            closeCode = CloseCode(code, "")
+            leaveRoom()
+            var reply = context.channel.allocator.buffer(capacity: 2)
+            reply.writeInteger(code)
+            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: reply)))
+                .assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        } else {
+            context.close(promise: nil)
+        }
+    }
+
+    private func leaveRoom() {
+        registerTimer?.cancel()
+        pingTimer?.cancel()
+        if isAdmitted {
+            service.registry.remove(peer, room: room, nodeId: nodeId)
+        }
+    }
+
+    // MARK: - Timers
+
+    private func scheduleTimers(context: ChannelHandlerContext) {
+        let loop = context.eventLoop.assumeIsolated()
+        registerTimer = loop.scheduleTask(in: .seconds(Int64(service.configuration.registerTimeout.seconds))) {
+            if self.role == nil { self.close(context: context, .registrationTimeout) }
+        }
+        schedulePing(context: context)
+    }
+
+    private func schedulePing(context: ChannelHandlerContext) {
+        let interval = TimeAmount.seconds(Int64(service.configuration.pingInterval.seconds))
+        pingTimer = context.eventLoop.assumeIsolated().scheduleTask(in: interval) {
+            guard self.state == .open else { return }
+            if NIODeadline.now() - self.lastHeard > interval * 2 {
+                self.close(context: context, .pingTimeout)
+                return
+            }
+            context.writeAndFlush(
+                self.wrapOutboundOut(WebSocketFrame(fin: true, opcode: .ping, data: ByteBuffer())), promise: nil)
+            self.schedulePing(context: context)
+        }
+    }
+}

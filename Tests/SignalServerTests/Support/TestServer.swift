@@ -1,0 +1,168 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import SignalServer
+import Signaling
+
+/// The real server on an ephemeral loopback port, started in-process for one test.
+struct TestServer: Sendable {
+    static let adminSecret = "test-admin-secret-0123456789"
+
+    let port: Int
+    let service: SignalService
+    let keys: SigningKeyPair?
+    private let group: ServiceGroup
+    private let running: Task<Void, any Error>
+
+    /// Starts a server with auth on (fresh keys) unless `authDisabled`, after `configure`.
+    static func start(
+        authDisabled: Bool = false, _ configure: (inout SignalConfiguration) -> Void = { _ in }
+    ) async throws -> TestServer {
+        let keys = authDisabled ? nil : SigningKeyPair.generate()
+        var configuration = SignalConfiguration(
+            authentication: keys.map { .enabled(keys: $0, adminSecret: AdminSecret(adminSecret)) } ?? .disabled)
+        configuration.host = "127.0.0.1"
+        configuration.port = 0
+        configure(&configuration)
+        var logger = Logger(label: "signal-test")
+        logger.logLevel = .warning
+        let service = SignalService(configuration: configuration, logger: logger)
+        let (ports, portContinuation) = AsyncStream<Int>.makeStream()
+        let application = SignalApplication.make(service: service, eventLoopGroup: MultiThreadedEventLoopGroup.singleton) {
+            channel in
+            portContinuation.yield(channel.localAddress?.port ?? 0)
+            portContinuation.finish()
+        }
+        var groupConfiguration = ServiceGroupConfiguration(services: [application], logger: logger)
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(8)
+        let group = ServiceGroup(configuration: groupConfiguration)
+        let running = Task { try await group.run() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next(), port > 0 else {
+            running.cancel()
+            throw TestSocket.Failure.timedOut("the server to listen")
+        }
+        return TestServer(port: port, service: service, keys: keys, group: group, running: running)
+    }
+
+    /// Runs `body` against a fresh server and always stops it.
+    static func with<T>(
+        authDisabled: Bool = false, _ configure: (inout SignalConfiguration) -> Void = { _ in },
+        _ body: (TestServer) async throws -> T
+    ) async throws -> T {
+        let server = try await start(authDisabled: authDisabled, configure)
+        do {
+            let result = try await body(server)
+            try await server.stop()
+            return result
+        } catch {
+            try? await server.stop()
+            throw error
+        }
+    }
+
+    /// Graceful shutdown, as on SIGTERM; returns when the server has stopped.
+    func stop() async throws {
+        await group.triggerGracefulShutdown()
+        try await running.value
+    }
+
+    /// Starts graceful shutdown without waiting for it.
+    func beginShutdown() async {
+        await group.triggerGracefulShutdown()
+    }
+
+    /// Waits until the server has fully stopped.
+    func waitUntilStopped() async throws {
+        try await running.value
+    }
+
+    // MARK: - Tokens and sockets
+
+    /// A room token minted with the server's own key (`ttl` seconds from `now`).
+    func token(subject: String, ttl: Int = 3600, now: Date = Date()) -> String {
+        let issuer = service.configuration.tokenIssuerService!
+        return issuer.issue(subject: subject, timeToLive: TimeToLive(seconds: ttl), now: now).token
+    }
+
+    /// Opens `/signal` with the given query (values are percent-encoded here).
+    func connect(_ query: [String: String] = [:], pipelined: [String] = []) async throws -> TestSocket {
+        try await TestSocket.connect(port: port, target: Self.target(query), pipelined: pipelined)
+    }
+
+    /// Opens a socket with a token for `room` as `nodeId` and registers it as a normal peer;
+    /// returns the socket and its `peer-list`.
+    func joinNormal(room: String, nodeId: String, register extra: [String: Any] = [:]) async throws -> (TestSocket, [String]) {
+        var query = ["nodeId": nodeId]
+        if service.configuration.tokenVerifier != nil { query["token"] = token(subject: room) } else { query["room"] = room }
+        let socket = try await connect(query)
+        var frame: [String: Any] = ["type": "register", "role": "normal"]
+        frame.merge(extra) { $1 }
+        try await socket.send(json: frame)
+        let reply = try await socket.nextJSON()
+        guard reply["type"] as? String == "peer-list", let peers = reply["peers"] as? [String] else {
+            throw TestSocket.Failure.unexpected(.text("\(reply)"), expected: "peer-list")
+        }
+        return (socket, peers)
+    }
+
+    static func target(_ query: [String: String]) -> String {
+        var components = URLComponents()
+        components.path = "/signal"
+        if !query.isEmpty {
+            components.queryItems = query.sorted { $0.key < $1.key }.map { URLQueryItem(name: $0.key, value: $0.value) }
+        }
+        return components.string!
+    }
+
+    // MARK: - HTTP
+
+    /// A plain HTTP request; returns the status, headers and body.
+    func http(
+        _ method: String, _ path: String, headers: [String: String] = [:], body: String? = nil
+    ) async throws -> (status: Int, headers: [String: String], body: Data) {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        request.httpMethod = method
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        request.httpBody = body.map { Data($0.utf8) }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let http = response as! HTTPURLResponse
+        var fields: [String: String] = [:]
+        for (name, value) in http.allHeaderFields {
+            fields[String(describing: name).lowercased()] = String(describing: value)
+        }
+        return (http.statusCode, fields, data)
+    }
+
+    /// A request whose JSON object body is returned parsed.
+    func httpJSON(
+        _ method: String, _ path: String, headers: [String: String] = [:], body: String? = nil
+    ) async throws -> (status: Int, json: [String: Any]) {
+        let response = try await http(method, path, headers: headers, body: body)
+        let json = try JSONSerialization.jsonObject(with: response.body) as? [String: Any] ?? [:]
+        return (response.status, json)
+    }
+
+    /// `/health`'s `peers` and `rooms`.
+    func health() async throws -> (peers: Int, rooms: Int) {
+        let json = try await httpJSON("GET", "/health").json
+        return (json["peers"] as? Int ?? -1, json["rooms"] as? Int ?? -1)
+    }
+
+    /// Polls `/health` until `condition` holds (the server updates counts asynchronously when
+    /// sockets close); fails after `seconds`.
+    func awaitHealth(within seconds: Double = 10, _ condition: (Int, Int) -> Bool) async throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while true {
+            let (peers, rooms) = try await health()
+            if condition(peers, rooms) { return }
+            if Date() > deadline { throw TestSocket.Failure.timedOut("/health to show peers \(peers), rooms \(rooms) changing") }
+            await Task.yield()
+        }
+    }
+}

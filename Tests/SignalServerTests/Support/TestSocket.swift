@@ -1,0 +1,266 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOWebSocket
+
+/// A real WebSocket client over a real TCP socket, with the control tests need: raw frames
+/// (binary, fragmented, invalid UTF-8, oversize), frames pipelined with the upgrade request,
+/// pausing reads, and the server's close code as it arrives on the wire.
+final class TestSocket: Sendable {
+    /// What arrived from the server.
+    enum Event: Sendable, Equatable {
+        case text(String)
+        case close(code: UInt16?, reason: String)
+        case ping
+        /// The TCP connection ended.
+        case disconnected
+    }
+
+    enum Failure: Error, CustomStringConvertible {
+        case notUpgraded
+        case timedOut(String)
+        case unexpected(Event, expected: String)
+
+        var description: String {
+            switch self {
+            case .notUpgraded: return "the server did not upgrade the connection"
+            case .timedOut(let what): return "timed out waiting for \(what)"
+            case .unexpected(let event, let expected): return "expected \(expected), got \(event)"
+            }
+        }
+    }
+
+    let channel: any Channel
+    private let events: AsyncStream<Event>
+    private let iterator: IteratorBox
+
+    private init(channel: any Channel, events: AsyncStream<Event>) {
+        self.channel = channel
+        self.events = events
+        self.iterator = IteratorBox(events.makeAsyncIterator())
+    }
+
+    /// Connects to `ws://127.0.0.1:port<target>`; `pipelined` texts are written as masked frames
+    /// in the same write as the upgrade request, before any response.
+    static func connect(port: Int, target: String, pipelined: [String] = []) async throws -> TestSocket {
+        let (stream, continuation) = AsyncStream<Event>.makeStream()
+        let collector = FrameCollector(continuation: continuation)
+        let upgraded = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: port) { channel -> EventLoopFuture<EventLoopFuture<Bool>> in
+                channel.eventLoop.makeCompletedFuture {
+                    let upgrader = NIOTypedWebSocketClientUpgrader<Bool>(
+                        maxFrameSize: 1 << 24,
+                        enableAutomaticErrorHandling: false,
+                        upgradePipelineHandler: { channel, _ in
+                            channel.eventLoop.makeCompletedFuture {
+                                try channel.pipeline.syncOperations.addHandler(collector)
+                                return true
+                            }
+                        })
+                    var headers = HTTPHeaders()
+                    headers.add(name: "Host", value: "127.0.0.1:\(port)")
+                    headers.add(name: "Content-Length", value: "0")
+                    let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: target, headers: headers)
+                    let configuration = NIOTypedHTTPClientUpgradeConfiguration<Bool>(
+                        upgradeRequestHead: head, upgraders: [upgrader],
+                        notUpgradingCompletionHandler: { channel in channel.eventLoop.makeSucceededFuture(false) })
+                    if !pipelined.isEmpty {
+                        try channel.pipeline.syncOperations.addHandler(PipelinedFrameWriter(texts: pipelined))
+                    }
+                    return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(
+                        configuration: .init(upgradeConfiguration: configuration))
+                }
+            }
+        guard try await upgraded.get() else { throw Failure.notUpgraded }
+        return TestSocket(channel: collector.channel!, events: stream)
+    }
+
+    // MARK: - Sending
+
+    /// Sends one masked text frame.
+    func send(_ text: String) async throws {
+        try await send(WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(string: text)))
+    }
+
+    /// Sends a JSON object as one text frame.
+    func send(json: [String: Any]) async throws {
+        let data = try JSONSerialization.data(withJSONObject: json)
+        try await send(String(decoding: data, as: UTF8.self))
+    }
+
+    /// Sends `frame`, masked as a client must.
+    func send(_ frame: WebSocketFrame) async throws {
+        var masked = frame
+        masked.maskKey = .random()  // the frame encoder applies it
+        try await channel.writeAndFlush(masked)
+    }
+
+    /// Stops reading from the socket (the kernel buffers fill, then the server's queue grows).
+    func pauseReading() async throws {
+        try await channel.setOption(ChannelOptions.autoRead, value: false)
+    }
+
+    /// Resumes reading.
+    func resumeReading() async throws {
+        try await channel.setOption(ChannelOptions.autoRead, value: true)
+        channel.read()
+    }
+
+    /// Closes the TCP connection without a close frame.
+    func drop() async {
+        try? await channel.close()
+    }
+
+    // MARK: - Receiving
+
+    /// The next event, or a failure after `seconds`.
+    func next(within seconds: Double = 10) async throws -> Event {
+        try await withThrowingTaskGroup(of: Event?.self) { group in
+            group.addTask { await self.iterator.next() ?? .disconnected }
+            group.addTask {
+                try await Task.sleep(for: .seconds(seconds))
+                return nil
+            }
+            let first = try await group.next()!
+            group.cancelAll()
+            guard let event = first else { throw Failure.timedOut("a frame") }
+            return event
+        }
+    }
+
+    /// The next text frame parsed as a JSON object, skipping pings.
+    func nextJSON(within seconds: Double = 10) async throws -> [String: Any] {
+        while true {
+            let event = try await next(within: seconds)
+            switch event {
+            case .ping: continue
+            case .text(let text):
+                let object = try JSONSerialization.jsonObject(with: Data(text.utf8))
+                guard let dictionary = object as? [String: Any] else { throw Failure.unexpected(event, expected: "a JSON object") }
+                return dictionary
+            default: throw Failure.unexpected(event, expected: "a text frame")
+            }
+        }
+    }
+
+    /// Waits for the server's close frame, skipping anything else; returns its code and reason.
+    func nextClose(within seconds: Double = 10) async throws -> (code: UInt16?, reason: String) {
+        while true {
+            let event = try await next(within: seconds)
+            switch event {
+            case .close(let code, let reason): return (code, reason)
+            case .disconnected: throw Failure.unexpected(event, expected: "a close frame")
+            default: continue
+            }
+        }
+    }
+
+    /// Waits until the TCP connection has ended.
+    func waitForDisconnect(within seconds: Double = 10) async throws {
+        while try await next(within: seconds) != .disconnected {}
+    }
+}
+
+/// Serialises access to the stream's iterator (one reader at a time in these tests).
+private final class IteratorBox: @unchecked Sendable {
+    private var iterator: AsyncStream<TestSocket.Event>.Iterator
+    private let lock = NSLock()
+
+    init(_ iterator: AsyncStream<TestSocket.Event>.Iterator) { self.iterator = iterator }
+
+    func next() async -> TestSocket.Event? {
+        var copy = lock.withLock { iterator }
+        let event = await copy.next()
+        lock.withLock { iterator = copy }
+        return event
+    }
+}
+
+/// Turns received frames into ``TestSocket/Event``s, answering pings like a browser does.
+private final class FrameCollector: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    let continuation: AsyncStream<TestSocket.Event>.Continuation
+    private(set) var channel: (any Channel)?
+    private var fragments: ByteBuffer?
+
+    init(continuation: AsyncStream<TestSocket.Event>.Continuation) { self.continuation = continuation }
+
+    func handlerAdded(context: ChannelHandlerContext) { channel = context.channel }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var frame = unwrapInboundIn(data)
+        switch frame.opcode {
+        case .text where frame.fin:
+            continuation.yield(.text(String(buffer: frame.data)))
+        case .text:
+            fragments = frame.data
+        case .continuation:
+            fragments?.writeBuffer(&frame.data)
+            if frame.fin, let message = fragments {
+                continuation.yield(.text(String(buffer: message)))
+                fragments = nil
+            }
+        case .connectionClose:
+            var data = frame.data
+            let code = data.readInteger(as: UInt16.self)
+            continuation.yield(.close(code: code, reason: data.readString(length: data.readableBytes) ?? ""))
+        case .ping:
+            continuation.yield(.ping)
+            var pong = WebSocketFrame(fin: true, opcode: .pong, data: frame.data)
+            pong.maskKey = .random()
+            context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
+        default:
+            break
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        continuation.yield(.disconnected)
+        continuation.finish()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+}
+
+/// Writes masked text frames right behind the upgrade request, in the same flush, so they
+/// reach the server before it has answered the upgrade.
+private final class PipelinedFrameWriter: ChannelOutboundHandler, RemovableChannelHandler, @unchecked Sendable {
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private var texts: [String]
+
+    init(texts: [String]) { self.texts = texts }
+
+    func flush(context: ChannelHandlerContext) {
+        for text in texts {
+            context.write(wrapOutboundOut(Self.maskedTextFrame(text)), promise: nil)
+        }
+        texts = []
+        context.flush()
+    }
+
+    static func maskedTextFrame(_ text: String) -> ByteBuffer {
+        let payload = Array(text.utf8)
+        var buffer = ByteBuffer()
+        buffer.writeInteger(UInt8(0x81))
+        if payload.count < 126 {
+            buffer.writeInteger(UInt8(0x80 | payload.count))
+        } else if payload.count <= 0xFFFF {
+            buffer.writeInteger(UInt8(0x80 | 126))
+            buffer.writeInteger(UInt16(payload.count))
+        } else {
+            buffer.writeInteger(UInt8(0x80 | 127))
+            buffer.writeInteger(UInt64(payload.count))
+        }
+        let key: [UInt8] = (0..<4).map { _ in UInt8.random(in: 0...255) }
+        buffer.writeBytes(key)
+        buffer.writeBytes(payload.enumerated().map { $0.element ^ key[$0.offset % 4] })
+        return buffer
+    }
+}
