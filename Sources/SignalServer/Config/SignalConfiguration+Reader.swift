@@ -1,6 +1,6 @@
 public import Configuration
 import Logging
-import Signaling
+public import Signaling
 
 extension SignalConfiguration {
     /// Reads and validates every variable from `reader` (the environment, then `.env`).
@@ -9,38 +9,21 @@ extension SignalConfiguration {
     /// starts half-configured.
     public init(reader: ConfigReader) throws(ConfigurationError) {
         let values = ConfigurationValues(reader: reader)
-        let authDisabled = try values.bool("AUTH_DISABLED") ?? false
-        if authDisabled {
+        if try values.bool("AUTH_DISABLED") ?? false {
             self.init(authentication: .disabled)
         } else {
-            let privateJWK = values.secret("PRIVATE_KEY_JWK")
-            let publicJWK = values.secret("PUBLIC_KEY_JWK")
-            let adminSecret = values.secret("ADMIN_SECRET")
-            if privateJWK == nil && publicJWK == nil && adminSecret == nil {
-                throw ConfigurationError(
-                    variable: "PRIVATE_KEY_JWK",
-                    problem: "auth is on but no keys are configured; run `scripts/keygen` (or `signal-server keygen --env-file .env`), "
-                        + "or set AUTH_DISABLED=true for local development")
+            let keys = try Self.signingKeys(from: reader)
+            guard let adminSecret = values.secret("ADMIN_SECRET") else {
+                throw ConfigurationError(variable: "ADMIN_SECRET", problem: "is required when auth is on")
             }
-            guard let privateJWK else { throw ConfigurationError(variable: "PRIVATE_KEY_JWK", problem: "is required when auth is on") }
-            guard let publicJWK else { throw ConfigurationError(variable: "PUBLIC_KEY_JWK", problem: "is required when auth is on") }
-            guard let adminSecret else { throw ConfigurationError(variable: "ADMIN_SECRET", problem: "is required when auth is on") }
             guard adminSecret.count >= AdminSecret.minimumLength else {
                 throw ConfigurationError(variable: "ADMIN_SECRET", problem: "must be at least \(AdminSecret.minimumLength) characters")
             }
-            let keys: SigningKeyPair
-            do {
-                keys = try SigningKeyPair(privateJWK: privateJWK, publicJWK: publicJWK)
-            } catch {
-                throw ConfigurationError(variable: error.variable, problem: error.problem)
-            }
             self.init(authentication: .enabled(keys: keys, adminSecret: AdminSecret(adminSecret)))
         }
-
+        (tokenIssuer, tokenAudience) = try Self.tokenClaims(from: reader)
         host = values.string("HOST") ?? host
         port = try values.integer("PORT", in: 0...65_535) ?? port
-        tokenIssuer = try values.nonEmpty("TOKEN_ISSUER") ?? tokenIssuer
-        tokenAudience = try values.nonEmpty("TOKEN_AUDIENCE") ?? tokenAudience
         maxTokenTTL = try values.timeToLive("MAX_TOKEN_TTL") ?? maxTokenTTL
         maxMessageBytes = try values.integer("MAX_MESSAGE_BYTES", in: 128...(64 << 20)) ?? maxMessageBytes
         maxOutboundBytes = try values.integer("MAX_OUTBOUND_BYTES", in: 1024...(1 << 30)) ?? maxOutboundBytes
@@ -54,6 +37,39 @@ extension SignalConfiguration {
             }
             logLevel = parsed
         }
+    }
+}
+
+extension SignalConfiguration {
+    /// Loads and cross-checks `PRIVATE_KEY_JWK` and `PUBLIC_KEY_JWK` (also used by the CLI's
+    /// offline `token` and `verify` commands).
+    public static func signingKeys(from reader: ConfigReader) throws(ConfigurationError) -> SigningKeyPair {
+        let values = ConfigurationValues(reader: reader)
+        let privateJWK = values.secret("PRIVATE_KEY_JWK")
+        let publicJWK = values.secret("PUBLIC_KEY_JWK")
+        if privateJWK == nil && publicJWK == nil {
+            throw ConfigurationError(
+                variable: "PRIVATE_KEY_JWK",
+                problem: "auth is on but no keys are configured; run `scripts/keygen` (or `signal-server keygen --env-file .env`), "
+                    + "or set AUTH_DISABLED=true for local development")
+        }
+        guard let privateJWK else { throw ConfigurationError(variable: "PRIVATE_KEY_JWK", problem: "is required when auth is on") }
+        guard let publicJWK else { throw ConfigurationError(variable: "PUBLIC_KEY_JWK", problem: "is required when auth is on") }
+        do {
+            return try SigningKeyPair(privateJWK: privateJWK, publicJWK: publicJWK)
+        } catch {
+            throw ConfigurationError(variable: error.variable, problem: error.problem)
+        }
+    }
+
+    /// `TOKEN_ISSUER` and `TOKEN_AUDIENCE`, or their defaults.
+    public static func tokenClaims(from reader: ConfigReader) throws(ConfigurationError) -> (issuer: String, audience: String) {
+        let values = ConfigurationValues(reader: reader)
+        let defaults = SignalConfiguration(authentication: .disabled)
+        return (
+            try values.nonEmpty("TOKEN_ISSUER") ?? defaults.tokenIssuer,
+            try values.nonEmpty("TOKEN_AUDIENCE") ?? defaults.tokenAudience
+        )
     }
 }
 

@@ -31,12 +31,16 @@ public enum SignalApplication {
     }
 
     /// Runs the server until SIGTERM or SIGINT, then closes every socket with 1001 and returns
-    /// within ten seconds.
-    public static func run(configuration: SignalConfiguration, logger: Logger) async throws {
+    /// within ten seconds. `onListening` receives the bound port once the server accepts.
+    public static func run(
+        configuration: SignalConfiguration, logger: Logger, onListening: @escaping @Sendable (Int) -> Void = { _ in }
+    ) async throws {
         let loops = configuration.eventLoopCount ?? EventLoopCount.forThisProcess()
         let eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: loops)
         let service = SignalService(configuration: configuration, logger: logger)
-        let application = make(service: service, eventLoopGroup: eventLoopGroup)
+        let application = make(service: service, eventLoopGroup: eventLoopGroup) { channel in
+            onListening(channel.localAddress?.port ?? configuration.port)
+        }
         var groupConfiguration = ServiceGroupConfiguration(
             services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         // Sockets get SignalSession.closeHandshakeTimeout (5 s) to answer their close frame.
