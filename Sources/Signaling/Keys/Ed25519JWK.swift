@@ -29,8 +29,10 @@ public struct Ed25519JWK: Sendable {
         if trimmed.hasPrefix("{") {
             json = Array(trimmed.utf8)
         } else {
+            // Wrapped output of `base64` (line breaks every 76 characters) is accepted too.
+            let encoded = String(trimmed.filter { !$0.isWhitespace })
             let variants: [Base64.Variant] = [.standard, .standardUnpadded, .urlSafe, .urlSafeUnpadded]
-            guard let decoded = variants.lazy.compactMap({ Base64.decode(trimmed, variant: $0) }).first else {
+            guard let decoded = variants.lazy.compactMap({ Base64.decode(encoded, variant: $0) }).first else {
                 throw KeyError(variable: variable, reason: .notBase64)
             }
             json = decoded
