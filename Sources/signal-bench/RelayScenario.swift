@@ -1,0 +1,136 @@
+import NIOCore
+import Synchronization
+
+/// `relay`: P pairs, one room each, ping-ponging `offer` frames with a fake SDP; every
+/// delivered frame is checked for the stamped `from`.
+enum RelayScenario {
+    struct Result: Codable, Sendable {
+        let scenario: String
+        let target: String
+        let pairs: Int
+        let seconds: Double
+        let messages: Int
+        let messagesPerSecond: Double
+        let serverCPUShare: Double?
+        let serverMicrosecondsPerMessage: Double?
+        let roundTrip: LatencySummary
+        let badFrames: Int
+    }
+
+    static func run(_ bench: BenchTarget, pairs: Int, seconds: Double, sdpBytes: Int) async throws -> Result {
+        let tally = RelayTally()
+        let sdp = String(repeating: "a", count: sdpBytes)
+        var pairList: [RelayPair] = []
+        var connections: [EventLoopFuture<any Channel>] = []
+        for index in 0..<pairs {
+            let pair = RelayPair(tally: tally, sdp: sdp)
+            pairList.append(pair)
+            connections.append(bench.connect(room: "relay-\(index)", nodeId: "a", delegate: pair))
+            connections.append(bench.connect(room: "relay-\(index)", nodeId: "b", delegate: pair))
+        }
+        var channels: [any Channel] = []
+        for connection in connections { channels.append(try await connection.get()) }
+        try await tally.allReady(pairs: pairs, within: .seconds(30))
+
+        let window = CPUWindow(server: bench.server)
+        tally.running.store(true, ordering: .relaxed)
+        for pair in pairList { pair.start() }
+        try await ContinuousClock().sleep(for: .seconds(seconds))
+        tally.running.store(false, ordering: .relaxed)
+        let (wall, cpu) = window.close()
+        let messages = tally.messages.load(ordering: .relaxed)
+        for channel in channels { channel.close(promise: nil) }
+
+        return Result(
+            scenario: "relay", target: bench.kind.name, pairs: pairs, seconds: wall, messages: messages,
+            messagesPerSecond: Double(messages) / wall, serverCPUShare: cpu.map { $0 / wall },
+            serverMicrosecondsPerMessage: cpu.map { messages > 0 ? $0 * 1e6 / Double(messages) : 0 },
+            roundTrip: tally.latency.summary, badFrames: tally.badFrames.load(ordering: .relaxed))
+    }
+}
+
+/// Counters shared by all pairs.
+final class RelayTally: Sendable {
+    let running = Atomic<Bool>(false)
+    let messages = Atomic<Int>(0)
+    let badFrames = Atomic<Int>(0)
+    let ready = Atomic<Int>(0)
+    let latency = LatencyRecorder()
+
+    /// Waits until every pair has both sockets registered.
+    func allReady(pairs: Int, within limit: Duration) async throws {
+        let deadline = ContinuousClock.now + limit
+        while ready.load(ordering: .relaxed) < pairs {
+            guard ContinuousClock.now < deadline else { throw BenchError("only \(ready.load(ordering: .relaxed)) of \(pairs) pairs registered") }
+            try await ContinuousClock().sleep(for: .milliseconds(10))
+        }
+    }
+}
+
+/// One pair: `a` sends an offer to `b`, `b` answers with an offer to `a`, and so on; `a`
+/// measures the round trip. Both sockets live on one event loop (the generator runs one).
+final class RelayPair: RawWebSocket.Delegate, @unchecked Sendable {
+    private let tally: RelayTally
+    private let offerToB: ByteBuffer
+    private let offerToA: ByteBuffer
+    private var a: RawWebSocket?
+    private var b: RawWebSocket?
+    private var registered = 0
+    private var sentAt = ContinuousClock.now
+
+    init(tally: RelayTally, sdp: String) {
+        self.tally = tally
+        offerToB = RawWebSocket.maskedTextFrame(#"{"type":"offer","to":"b","sdp":"\#(sdp)"}"#)
+        offerToA = RawWebSocket.maskedTextFrame(#"{"type":"offer","to":"a","sdp":"\#(sdp)"}"#)
+    }
+
+    /// Sends the first offer (called once all pairs are ready).
+    func start() {
+        guard let a, let loop = a.context?.eventLoop else { return }
+        loop.execute {
+            self.sentAt = .now
+            a.send(self.offerToB)
+        }
+    }
+
+    func opened(_ socket: RawWebSocket, context: ChannelHandlerContext) {
+        if a == nil { a = socket } else { b = socket }
+        socket.send(registerFrame)
+    }
+
+    func received(_ payload: UnsafeRawBufferPointer, socket: RawWebSocket, context: ChannelHandlerContext) {
+        if payload.starts(with: #"{"type":"peer-list""#.utf8) || payload.starts(with: #"{"type":"server-list""#.utf8) {
+            registered += 1
+            if registered == 2 { tally.ready.add(1, ordering: .relaxed) }
+            return
+        }
+        let fromA = #"{"from":"a""#.utf8, fromB = #"{"from":"b""#.utf8
+        if socket === b {
+            guard payload.starts(with: fromA) else { return tallyBad() }
+            tally.messages.add(1, ordering: .relaxed)
+            b?.send(offerToA)
+        } else {
+            guard payload.starts(with: fromB) else { return tallyBad() }
+            tally.messages.add(1, ordering: .relaxed)
+            let now = ContinuousClock.now
+            let elapsed = now - sentAt
+            tally.latency.record(microseconds: UInt64(elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000))
+            if tally.running.load(ordering: .relaxed) {
+                sentAt = now
+                a?.send(offerToB)
+            }
+        }
+    }
+
+    private func tallyBad() {
+        tally.badFrames.add(1, ordering: .relaxed)
+    }
+
+    func closed(_ socket: RawWebSocket) {}
+}
+
+/// A benchmark that could not run as asked.
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
