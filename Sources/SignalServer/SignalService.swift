@@ -63,7 +63,13 @@ public final class SignalService: Sendable {
             guard let presented = AdminCredential.presented(in: request.headers), adminSecret.matches(presented) else {
                 return JSONResponse.error(.unauthorized, "Unauthorized")
             }
-            let body = try await request.body.collect(upTo: 64 * 1024)
+            let body: ByteBuffer
+            do {
+                body = try await request.body.collect(upTo: TokenRequest.maximumBodyBytes)
+            } catch is NIOTooManyBytesError {
+                // Hummingbird's own 413 has no body; answer in the JSON error shape like every other error.
+                return JSONResponse.error(.contentTooLarge, "body must be at most \(TokenRequest.maximumBodyBytes) bytes")
+            }
             let tokenRequest: TokenRequest
             do throws(TokenRequestError) {
                 tokenRequest = try TokenRequest(body: Array(buffer: body), maximumTTL: maximumTTL)

@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -29,7 +30,7 @@ enum BaselineForwarder {
                     withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in }))
             }
             .bind(host: host, port: port).get()
-        print("baseline forwarder listening on \(host):\(server.localAddress?.port ?? port)")
+        FileHandle.standardOutput.write(Data("baseline forwarder listening on \(host):\(server.localAddress?.port ?? port)\n".utf8))
         try await server.closeFuture.get()
     }
 }

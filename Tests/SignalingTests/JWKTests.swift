@@ -96,6 +96,21 @@ import Testing
         #expect(reloaded.keyID == original.keyID)
     }
 
+    /// `base64` without `-w0` wraps at 76 columns; the JS server's decoder accepts that, so do we.
+    @Test func loadsBase64WrappedOverSeveralLines() throws {
+        let original = SigningKeyPair.generate()
+        let values = original.environmentLines.map { String($0.split(separator: "=", maxSplits: 1)[1]) }
+        let wrapped = values.map { value in
+            stride(from: 0, to: value.count, by: 20).map { offset -> String in
+                let start = value.index(value.startIndex, offsetBy: offset)
+                return String(value[start..<(value.index(start, offsetBy: 20, limitedBy: value.endIndex) ?? value.endIndex)])
+            }.joined(separator: "\n")
+        }
+        #expect(wrapped[0].contains("\n"))
+        let reloaded = try SigningKeyPair(privateJWK: wrapped[0], publicJWK: wrapped[1])
+        #expect(reloaded.keyID == original.keyID)
+    }
+
     @Test func environmentLinesOfTheRFCKey() {
         // Expected values from Python's base64.b64encode of the JWK JSON.
         #expect(RFC8037.keyPair.environmentLines == [

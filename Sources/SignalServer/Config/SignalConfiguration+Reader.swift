@@ -22,7 +22,7 @@ extension SignalConfiguration {
             self.init(authentication: .enabled(keys: keys, adminSecret: AdminSecret(adminSecret)))
         }
         (tokenIssuer, tokenAudience) = try Self.tokenClaims(from: reader)
-        host = values.string("HOST") ?? host
+        host = try values.nonEmpty("HOST") ?? host
         port = try values.integer("PORT", in: 0...65_535) ?? port
         maxTokenTTL = try values.timeToLive("MAX_TOKEN_TTL") ?? maxTokenTTL
         maxMessageBytes = try values.integer("MAX_MESSAGE_BYTES", in: 128...(64 << 20)) ?? maxMessageBytes

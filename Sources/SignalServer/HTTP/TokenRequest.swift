@@ -4,6 +4,8 @@ import Signaling
 struct TokenRequest {
     /// The longest subject accepted, in UTF-16 code units (JavaScript's `length`).
     static let maximumSubjectLength = 256
+    /// The largest body read; a longer one is a 413.
+    static let maximumBodyBytes = 64 * 1024
 
     /// The token's lifetime.
     let timeToLive: TimeToLive
@@ -32,7 +34,7 @@ struct TokenRequest {
             subject = text
         case .number(let number)?:
             // The JS server coerces a number to its decimal string; so do we.
-            subject = number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)
+            subject = number == number.rounded() && abs(number) < 9e18 ? String(Int64(number)) : String(number)
         default:
             throw TokenRequestError("subject must be a string or a number")
         }

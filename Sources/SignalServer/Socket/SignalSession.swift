@@ -92,6 +92,10 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
             close(context: context, request.code)
         } else if event is ChannelShouldQuiesceEvent {
             close(context: context, .shuttingDown)
+        } else if case ChannelEvent.inputClosed = event {
+            // Hummingbird allows half-closure; a client that drops TCP without a close frame
+            // shows up here, not as channelInactive, so end the socket now.
+            context.close(promise: nil)
         } else {
             context.fireUserInboundEventTriggered(event)
         }

@@ -1,9 +1,7 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Logging
 import NIOCore
+import NIOHTTP1
 import NIOPosix
 import ServiceLifecycle
 import SignalServer
@@ -95,6 +93,23 @@ struct TestServer: Sendable {
         try await TestSocket.connect(port: port, target: Self.target(query), pipelined: pipelined)
     }
 
+    /// Opens `/signal?<rawQuery>` exactly as written (for testing the server's form decoding).
+    func connect(rawQuery: String, pipelined: [String] = []) async throws -> TestSocket {
+        try await TestSocket.connect(port: port, target: "/signal?" + rawQuery, pipelined: pipelined)
+    }
+
+    /// With auth off: opens a socket for `room` as `nodeId` and registers it as a consumer;
+    /// returns the socket and its `server-list`.
+    func joinConsumer(room: String, nodeId: String) async throws -> (TestSocket, [String]) {
+        let socket = try await connect(["room": room, "nodeId": nodeId])
+        try await socket.register(["role": "consumer"])
+        let reply = try await socket.nextJSON()
+        guard reply["type"] as? String == "server-list", let servers = reply["servers"] as? [String] else {
+            throw TestSocket.Failure.unexpected(.text("\(reply)"), expected: "server-list")
+        }
+        return (socket, servers)
+    }
+
     /// Opens a socket with a token for `room` as `nodeId` and registers it as a normal peer;
     /// returns the socket and its `peer-list`.
     func joinNormal(room: String, nodeId: String, register extra: [String: Any] = [:]) async throws -> (TestSocket, [String]) {
@@ -122,21 +137,17 @@ struct TestServer: Sendable {
 
     // MARK: - HTTP
 
-    /// A plain HTTP request; returns the status, headers and body.
+    /// A plain HTTP/1.1 request on a fresh connection; returns the status, headers (names
+    /// lowercased, repeated fields joined with ", ") and body.
+    ///
+    /// Made with NIO rather than URLSession so the request is exactly what the test says
+    /// (header names and values as given, no added credentials or retries).
     func http(
         _ method: String, _ path: String, headers: [String: String] = [:], body: String? = nil
     ) async throws -> (status: Int, headers: [String: String], body: Data) {
-        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
-        request.httpMethod = method
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        request.httpBody = body.map { Data($0.utf8) }
-        let (data, response) = try await URLSession.shared.data(for: request)
-        let http = response as! HTTPURLResponse
-        var fields: [String: String] = [:]
-        for (name, value) in http.allHeaderFields {
-            fields[String(describing: name).lowercased()] = String(describing: value)
-        }
-        return (http.statusCode, fields, data)
+        try await HTTPClient.request(
+            port: port, method: method, target: path,
+            headers: headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, body: body)
     }
 
     /// A request whose JSON object body is returned parsed.
@@ -163,6 +174,71 @@ struct TestServer: Sendable {
             if condition(peers, rooms) { return }
             if Date() > deadline { throw TestSocket.Failure.timedOut("/health to show peers \(peers), rooms \(rooms) changing") }
             await Task.yield()
+        }
+    }
+}
+
+/// A minimal HTTP/1.1 client over NIO: one request per connection, `connection: close`.
+enum HTTPClient {
+    enum Failure: Error, CustomStringConvertible {
+        case noResponse(String)
+
+        var description: String {
+            switch self {
+            case .noResponse(let request): return "no complete response to \(request)"
+            }
+        }
+    }
+
+    /// Sends one request to `127.0.0.1:port` and reads the whole response. The connection is
+    /// closed after `seconds` if the response has not completed by then, so a stuck server
+    /// fails the test instead of hanging it.
+    static func request(
+        port: Int, method: String, target: String, headers: [(String, String)], body: String?,
+        within seconds: Int64 = 10
+    ) async throws -> (status: Int, headers: [String: String], body: Data) {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(
+                        wrappingChannelSynchronously: channel)
+                }
+            }
+        let deadline = channel.channel.eventLoop.scheduleTask(in: .seconds(seconds)) {
+            channel.channel.close(promise: nil)
+        }
+        defer { deadline.cancel() }
+        return try await channel.executeThenClose { inbound, outbound in
+            var head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method), uri: target)
+            head.headers.add(name: "Host", value: "127.0.0.1:\(port)")
+            for (name, value) in headers { head.headers.add(name: name, value: value) }
+            let payload = body.map { ByteBuffer(string: $0) }
+            head.headers.add(name: "Content-Length", value: "\(payload?.readableBytes ?? 0)")
+            head.headers.add(name: "Connection", value: "close")
+            try await outbound.write(.head(head))
+            if let payload { try await outbound.write(.body(.byteBuffer(payload))) }
+            try await outbound.write(.end(nil))
+
+            var status: Int?
+            var fields: [String: String] = [:]
+            var data = Data()
+            for try await part in inbound {
+                switch part {
+                case .head(let responseHead):
+                    status = Int(responseHead.status.code)
+                    for (name, value) in responseHead.headers {
+                        let key = name.lowercased()
+                        fields[key] = fields[key].map { $0 + ", " + value } ?? value
+                    }
+                case .body(let chunk):
+                    data.append(contentsOf: chunk.readableBytesView)
+                case .end:
+                    guard let status else { throw Failure.noResponse("\(method) \(target)") }
+                    return (status, fields, data)
+                }
+            }
+            throw Failure.noResponse("\(method) \(target)")
         }
     }
 }
