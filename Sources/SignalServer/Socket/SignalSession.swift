@@ -125,7 +125,10 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
         case _ where state != .open:
             return
         case .text:
-            if frame.fin {
+            if partialMessage != nil {
+                // RFC 6455 § 5.4: a new message may not start inside a fragmented one.
+                close(context: context, CloseCode(1002, "text frame inside a fragmented message"))
+            } else if frame.fin {
                 handleMessage(context: context, frame.unmaskedData)
             } else {
                 partialMessage = frame.unmaskedData
@@ -290,7 +293,7 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
         let interval = TimeAmount.seconds(Int64(service.configuration.pingInterval.seconds))
         pingTimer = context.eventLoop.assumeIsolated().scheduleTask(in: interval) {
             guard self.state == .open else { return }
-            if NIODeadline.now() - self.lastHeard > interval * 2 {
+            if NIODeadline.now() - self.lastHeard >= interval * 2 {
                 self.close(context: context, .pingTimeout)
                 return
             }

@@ -30,9 +30,9 @@ public enum ClientFrameDecoder {
 
         switch typeName {
         case "register":
-            return .register(try registration(in: members(of: bytes)))
+            return .register(try registration(in: try members(of: bytes)))
         case "heartbeat":
-            return .heartbeat(try heartbeat(in: members(of: bytes)))
+            return .heartbeat(try heartbeat(in: try members(of: bytes)))
         default:
             guard let kind = RelayEnvelope.Kind(rawValue: typeName) else {
                 throw .badMessage("unknown message type")
@@ -44,9 +44,15 @@ public enum ClientFrameDecoder {
         }
     }
 
-    private static func members(of bytes: UnsafeRawBufferPointer) -> [String: JSONValue] {
-        // The scanner has already accepted these bytes as a JSON object.
-        JSONValue(parsing: bytes)?.objectValue ?? [:]
+    /// The members of a frame the scanner has already accepted as a JSON object.
+    ///
+    /// Foundation still refuses a number no `Double` can hold (`1e999999`); such a frame is a
+    /// `BAD_MESSAGE`, never a `register` or `heartbeat` read as if it had no fields.
+    private static func members(of bytes: UnsafeRawBufferPointer) throws(ClientFrameError) -> [String: JSONValue] {
+        guard let members = JSONValue(parsing: bytes)?.objectValue else {
+            throw .badMessage("message holds a number out of range")
+        }
+        return members
     }
 
     private static func registration(in members: [String: JSONValue]) throws(ClientFrameError) -> Registration {

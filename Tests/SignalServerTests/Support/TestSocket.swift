@@ -68,8 +68,11 @@ final class TestSocket: Sendable {
                     if !pipelined.isEmpty {
                         try channel.pipeline.syncOperations.addHandler(PipelinedFrameWriter(texts: pipelined))
                     }
-                    return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(
-                        configuration: .init(upgradeConfiguration: configuration))
+                    var pipeline = NIOUpgradableHTTPClientPipelineConfiguration(upgradeConfiguration: configuration)
+                    // Frames that arrive in the same read as the 101 (a close right after the
+                    // upgrade, when admission refuses) must reach the collector, not be dropped.
+                    pipeline.leftOverBytesStrategy = .forwardBytes
+                    return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(configuration: pipeline)
                 }
             }
         guard try await upgraded.get() else { throw Failure.notUpgraded }
@@ -96,14 +99,57 @@ final class TestSocket: Sendable {
         try await channel.writeAndFlush(masked)
     }
 
+    /// Sends several text frames in one flush (floods, without a round trip per frame).
+    func send(texts: [String]) async throws {
+        guard let last = texts.last else { return }
+        for text in texts.dropLast() {
+            var frame = WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(string: text))
+            frame.maskKey = .random()
+            channel.write(frame, promise: nil)
+        }
+        try await send(last)
+    }
+
+    /// Sends one frame with arbitrary payload bytes: invalid UTF-8, binary, or a fragment
+    /// (`fin: false`, then `.continuation` frames).
+    func send(bytes: [UInt8], opcode: WebSocketOpcode = .text, fin: Bool = true) async throws {
+        try await send(WebSocketFrame(fin: fin, opcode: opcode, data: ByteBuffer(bytes: bytes)))
+    }
+
+    /// Sends `{"type":"register", ...fields}`.
+    func register(_ fields: [String: Any] = [:]) async throws {
+        var frame: [String: Any] = ["type": "register"]
+        frame.merge(fields) { $1 }
+        try await send(json: frame)
+    }
+
+    /// A round trip through this socket's session: sends a frame of an unknown type and returns
+    /// every JSON frame that arrived before the `BAD_MESSAGE` it earns.
+    ///
+    /// The server handles one socket's frames in order, so when this returns, everything sent
+    /// before it has been handled (a heartbeat applied, a refused relay dropped).
+    func barrier(within seconds: Double = 10) async throws -> [[String: Any]] {
+        try await send(#"{"type":"test-barrier"}"#)
+        var before: [[String: Any]] = []
+        while true {
+            let frame = try await nextJSON(within: seconds)
+            if frame["type"] as? String == "error", frame["code"] as? String == "BAD_MESSAGE",
+                frame["message"] as? String == "unknown message type"
+            {
+                return before
+            }
+            before.append(frame)
+        }
+    }
+
     /// Stops reading from the socket (the kernel buffers fill, then the server's queue grows).
     func pauseReading() async throws {
-        try await channel.setOption(ChannelOptions.autoRead, value: false)
+        try await channel.setOption(ChannelOptions.autoRead, value: false).get()
     }
 
     /// Resumes reading.
     func resumeReading() async throws {
-        try await channel.setOption(ChannelOptions.autoRead, value: true)
+        try await channel.setOption(ChannelOptions.autoRead, value: true).get()
         channel.read()
     }
 
@@ -129,19 +175,24 @@ final class TestSocket: Sendable {
         }
     }
 
-    /// The next text frame parsed as a JSON object, skipping pings.
-    func nextJSON(within seconds: Double = 10) async throws -> [String: Any] {
+    /// The next text frame as sent, skipping pings.
+    func nextText(within seconds: Double = 10) async throws -> String {
         while true {
             let event = try await next(within: seconds)
             switch event {
             case .ping: continue
-            case .text(let text):
-                let object = try JSONSerialization.jsonObject(with: Data(text.utf8))
-                guard let dictionary = object as? [String: Any] else { throw Failure.unexpected(event, expected: "a JSON object") }
-                return dictionary
+            case .text(let text): return text
             default: throw Failure.unexpected(event, expected: "a text frame")
             }
         }
+    }
+
+    /// The next text frame parsed as a JSON object, skipping pings.
+    func nextJSON(within seconds: Double = 10) async throws -> [String: Any] {
+        let text = try await nextText(within: seconds)
+        let object = try JSONSerialization.jsonObject(with: Data(text.utf8))
+        guard let dictionary = object as? [String: Any] else { throw Failure.unexpected(.text(text), expected: "a JSON object") }
+        return dictionary
     }
 
     /// Waits for the server's close frame, skipping anything else; returns its code and reason.
@@ -177,14 +228,17 @@ private final class IteratorBox: @unchecked Sendable {
     }
 }
 
-/// Turns received frames into ``TestSocket/Event``s, answering pings like a browser does.
-private final class FrameCollector: ChannelInboundHandler, @unchecked Sendable {
+/// Turns received frames into ``TestSocket/Event``s, answering pings and close frames like a
+/// browser does.
+private final class FrameCollector: ChannelDuplexHandler, @unchecked Sendable {
     typealias InboundIn = WebSocketFrame
+    typealias OutboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
 
     let continuation: AsyncStream<TestSocket.Event>.Continuation
     private(set) var channel: (any Channel)?
     private var fragments: ByteBuffer?
+    private var closeSent = false
 
     init(continuation: AsyncStream<TestSocket.Event>.Continuation) { self.continuation = continuation }
 
@@ -207,6 +261,15 @@ private final class FrameCollector: ChannelInboundHandler, @unchecked Sendable {
             var data = frame.data
             let code = data.readInteger(as: UInt16.self)
             continuation.yield(.close(code: code, reason: data.readString(length: data.readableBytes) ?? ""))
+            // Answer with the same code, as a browser does, so the server can drop the
+            // connection at once instead of waiting out its close-handshake timeout.
+            guard !closeSent else { break }
+            closeSent = true
+            var reply = ByteBuffer()
+            if let code { reply.writeInteger(code) }
+            var close = WebSocketFrame(fin: true, opcode: .connectionClose, data: reply)
+            close.maskKey = .random()
+            context.writeAndFlush(wrapOutboundOut(close), promise: nil)
         case .ping:
             continuation.yield(.ping)
             var pong = WebSocketFrame(fin: true, opcode: .pong, data: frame.data)
@@ -215,6 +278,12 @@ private final class FrameCollector: ChannelInboundHandler, @unchecked Sendable {
         default:
             break
         }
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        // A client that starts the closing handshake itself does not answer the server's echo.
+        if unwrapOutboundIn(data).opcode == .connectionClose { closeSent = true }
+        context.write(data, promise: promise)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
