@@ -22,6 +22,7 @@ public final class SignalService: Sendable {
 
     let tokenVerifier: TokenVerifier?
     let tokenIssuer: TokenIssuer?
+    let consumerTokenVerifier: ConsumerTokenVerifier?
     private let openSockets = Atomic<Int>(0)
 
     /// Creates the service.
@@ -30,6 +31,7 @@ public final class SignalService: Sendable {
         self.logger = logger
         self.tokenVerifier = configuration.tokenVerifier
         self.tokenIssuer = configuration.tokenIssuerService
+        self.consumerTokenVerifier = configuration.consumerTokenVerifier
     }
 
     /// Open `/signal` sockets, registered or not (`peers` of `/health`).
@@ -44,11 +46,14 @@ public final class SignalService: Sendable {
         HTTPServerBuilder { responder in SignalChannel(service: self, responder: responder) }
     }
 
-    /// Adds `/health`, `/public-key`, `/.well-known/jwks.json` and `/token`, and the JSON 404
-    /// for everything else.
+    /// Adds `/health`, `/public-key`, `/.well-known/jwks.json`, `/token` and (unless
+    /// `DEMO_PAGE=false`) `/demo`, and the JSON 404 for everything else.
     public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
         router.add(middleware: NotFoundMiddleware<Context>())
         router.get("/health") { _, _ in self.health() }
+        if configuration.demoPage {
+            router.get("/demo") { _, _ in DemoPage.response() }
+        }
         guard case .enabled(let keys, let adminSecret) = configuration.authentication, let tokenIssuer else { return }
         let publicJWK = keys.jwk.publicJSON
         router.get("/public-key") { _, _ in

@@ -22,6 +22,12 @@ struct ServeCommand: AsyncParsableCommand {
     var adminSecret: String?
     @Option(help: "iss of room tokens (TOKEN_ISSUER, default aikofy:client-db-sync).") var tokenIssuer: String?
     @Option(help: "aud of room tokens (TOKEN_AUDIENCE, default aikofy:client-db).") var tokenAudience: String?
+    @Option(help: "Base64 (or raw JSON) JWK, JWK array or JWKS of the identity provider that signs consumer tokens (CONSUMER_PUBLIC_KEY_JWK).")
+    var consumerPublicKeyJwk: String?
+    @Option(help: "iss required of consumer tokens (CONSUMER_ISSUER, default: not checked).") var consumerIssuer: String?
+    @Option(help: "aud required of consumer tokens (CONSUMER_AUDIENCE, default: not checked).") var consumerAudience: String?
+    @Option(help: "alg values accepted for consumer tokens: ES256, RS256, PS256 (CONSUMER_ALGORITHMS, default ES256,RS256).")
+    var consumerAlgorithms: String?
     @Option(help: "Longest TTL /token grants (MAX_TOKEN_TTL, default 1y).") var maxTokenTtl: String?
     @Option(help: "Largest text message in bytes (MAX_MESSAGE_BYTES, default 65536).") var maxMessageBytes: String?
     @Option(help: "Unsent bytes queued per socket before it is closed 1008 (MAX_OUTBOUND_BYTES, default 1048576).")
@@ -31,6 +37,7 @@ struct ServeCommand: AsyncParsableCommand {
     var pingInterval: String?
     @Option(help: "trace, debug, info, notice, warning, error or critical (LOG_LEVEL, default info).") var logLevel: String?
     @Option(help: "Event-loop threads (EVENT_LOOPS, default: the CPUs this process may run on).") var eventLoops: String?
+    @Flag(inversion: .prefixedNo, help: "Serve the browser demo page at GET /demo (DEMO_PAGE, default on).") var demoPage: Bool?
 
     /// The flags that were given, under their environment variable names.
     private var flags: [String: String] {
@@ -43,6 +50,10 @@ struct ServeCommand: AsyncParsableCommand {
         flags["ADMIN_SECRET"] = adminSecret
         flags["TOKEN_ISSUER"] = tokenIssuer
         flags["TOKEN_AUDIENCE"] = tokenAudience
+        flags["CONSUMER_PUBLIC_KEY_JWK"] = consumerPublicKeyJwk
+        flags["CONSUMER_ISSUER"] = consumerIssuer
+        flags["CONSUMER_AUDIENCE"] = consumerAudience
+        flags["CONSUMER_ALGORITHMS"] = consumerAlgorithms
         flags["MAX_TOKEN_TTL"] = maxTokenTtl
         flags["MAX_MESSAGE_BYTES"] = maxMessageBytes
         flags["MAX_OUTBOUND_BYTES"] = maxOutboundBytes
@@ -50,6 +61,7 @@ struct ServeCommand: AsyncParsableCommand {
         flags["PING_INTERVAL"] = pingInterval
         flags["LOG_LEVEL"] = logLevel
         flags["EVENT_LOOPS"] = eventLoops
+        flags["DEMO_PAGE"] = demoPage.map { $0 ? "true" : "false" }
         return flags
     }
 
@@ -70,6 +82,9 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "signal-server")
         if case .disabled = configuration.authentication {
             logger.warning("AUTH_DISABLED=true: anyone can join any room; never run this way in production")
+        }
+        for warning in configuration.consumerWarnings {
+            logger.warning("\(warning)")
         }
         try await SignalApplication.run(configuration: configuration, logger: logger) { port in
             Self.printQuickStart(configuration: configuration, port: port)

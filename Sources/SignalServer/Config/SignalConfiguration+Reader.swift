@@ -22,6 +22,7 @@ extension SignalConfiguration {
             self.init(authentication: .enabled(keys: keys, adminSecret: AdminSecret(adminSecret)))
         }
         (tokenIssuer, tokenAudience) = try Self.tokenClaims(from: reader)
+        try readConsumerAuthentication(values)
         host = try values.nonEmpty("HOST") ?? host
         port = try values.integer("PORT", in: 0...65_535) ?? port
         maxTokenTTL = try values.timeToLive("MAX_TOKEN_TTL") ?? maxTokenTTL
@@ -30,6 +31,7 @@ extension SignalConfiguration {
         registerTimeout = try values.timeToLive("REGISTER_TIMEOUT") ?? registerTimeout
         pingInterval = try values.timeToLive("PING_INTERVAL") ?? pingInterval
         eventLoopCount = try values.integer("EVENT_LOOPS", in: 1...1024) ?? eventLoopCount
+        demoPage = try values.bool("DEMO_PAGE") ?? demoPage
         if let level = values.string("LOG_LEVEL") {
             guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
                 throw ConfigurationError(
@@ -59,6 +61,27 @@ extension SignalConfiguration {
             return try SigningKeyPair(privateJWK: privateJWK, publicJWK: publicJWK)
         } catch {
             throw ConfigurationError(variable: error.variable, problem: error.problem)
+        }
+    }
+
+    /// `CONSUMER_PUBLIC_KEY_JWK`, `CONSUMER_ISSUER`, `CONSUMER_AUDIENCE` and
+    /// `CONSUMER_ALGORITHMS`, each checked even while auth is off.
+    private mutating func readConsumerAuthentication(_ values: ConfigurationValues) throws(ConfigurationError) {
+        if let value = values.secret("CONSUMER_PUBLIC_KEY_JWK") {
+            do {
+                consumerKeys = try ConsumerKeySet(configurationValue: value)
+            } catch {
+                throw ConfigurationError(variable: "CONSUMER_PUBLIC_KEY_JWK", problem: error.description)
+            }
+        }
+        consumerIssuer = try values.nonEmpty("CONSUMER_ISSUER")
+        consumerAudience = try values.nonEmpty("CONSUMER_AUDIENCE")
+        if let list = values.string("CONSUMER_ALGORITHMS") {
+            do {
+                consumerAlgorithms = try ConsumerAlgorithm.list(parsing: list)
+            } catch {
+                throw ConfigurationError(variable: "CONSUMER_ALGORITHMS", problem: error.description)
+            }
         }
     }
 

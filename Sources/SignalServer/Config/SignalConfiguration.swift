@@ -25,6 +25,15 @@ public struct SignalConfiguration: Sendable {
     public var tokenAudience = "aikofy:client-db"
     /// `MAX_TOKEN_TTL`: the longest lifetime `/token` grants.
     public var maxTokenTTL = TimeToLive(seconds: 31_557_600)
+    /// `CONSUMER_PUBLIC_KEY_JWK`: the identity provider's keys for consumer tokens; `nil`:
+    /// consumers are refused while auth is on.
+    public var consumerKeys: ConsumerKeySet?
+    /// `CONSUMER_ISSUER`: `iss` required of consumer tokens; `nil`: not checked.
+    public var consumerIssuer: String?
+    /// `CONSUMER_AUDIENCE`: `aud` required of consumer tokens; `nil`: not checked.
+    public var consumerAudience: String?
+    /// `CONSUMER_ALGORITHMS`: the `alg` values accepted for consumer tokens.
+    public var consumerAlgorithms = ConsumerAlgorithm.defaults
     /// `MAX_MESSAGE_BYTES`: the largest text message accepted.
     public var maxMessageBytes = 65_536
     /// `MAX_OUTBOUND_BYTES`: unsent bytes one socket may queue before it is closed 1008.
@@ -37,6 +46,9 @@ public struct SignalConfiguration: Sendable {
     public var logLevel = Logger.Level.info
     /// `EVENT_LOOPS`: event-loop threads; `nil` uses one per CPU this process may run on.
     public var eventLoopCount: Int?
+    /// `DEMO_PAGE`: whether `GET /demo` serves the browser demo page; when `false` the route
+    /// answers the JSON 404.
+    public var demoPage = true
 
     /// A configuration with defaults and the given authentication.
     public init(authentication: Authentication) {
@@ -53,5 +65,30 @@ public struct SignalConfiguration: Sendable {
     public var tokenIssuerService: TokenIssuer? {
         guard case .enabled(let keys, _) = authentication else { return nil }
         return TokenIssuer(keys: keys, issuer: tokenIssuer, audience: tokenAudience)
+    }
+
+    /// The verifier for consumer tokens, or `nil` when auth is disabled or no consumer keys are
+    /// configured.
+    public var consumerTokenVerifier: ConsumerTokenVerifier? {
+        guard case .enabled = authentication, let consumerKeys else { return nil }
+        return ConsumerTokenVerifier(
+            keys: consumerKeys, algorithms: consumerAlgorithms, issuer: consumerIssuer, audience: consumerAudience)
+    }
+
+    /// Start-up warnings about consumer authentication: keys that are set but unused, and an
+    /// `iss` or `aud` that is not checked.
+    public var consumerWarnings: [String] {
+        guard consumerKeys != nil else { return [] }
+        guard case .enabled = authentication else {
+            return ["CONSUMER_PUBLIC_KEY_JWK is set but auth is disabled: consumers register without tokens"]
+        }
+        var warnings: [String] = []
+        if consumerIssuer == nil {
+            warnings.append("CONSUMER_ISSUER is not set: consumer tokens are accepted whatever their iss")
+        }
+        if consumerAudience == nil {
+            warnings.append("CONSUMER_AUDIENCE is not set: consumer tokens are accepted whatever their aud")
+        }
+        return warnings
     }
 }

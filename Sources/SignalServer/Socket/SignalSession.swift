@@ -203,8 +203,9 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
         let list: ServerFrame?
         switch registration.role {
         case .consumer:
-            if service.tokenVerifier != nil {
-                refuseConsumer(context: context)
+            if service.tokenVerifier != nil, let refusal = consumerRefusal(token: registration.token) {
+                send(context: context, .authError(refusal.message))
+                close(context: context, refusal.close)
                 return
             }
             list = service.registry.registerConsumer(peer, room: room, nodeId: nodeId).map(ServerFrame.serverList)
@@ -224,11 +225,23 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
         send(context: context, list)
     }
 
-    /// With auth on, a consumer needs an identity-provider token, and this server has no
-    /// consumer keys configured: refuse as SPEC § Roles and frames says.
-    private func refuseConsumer(context: ChannelHandlerContext) {
-        send(context: context, .authError("consumer authentication is not configured on this server"))
-        close(context: context, .consumerAuthNotConfigured)
+    /// With auth on, a consumer's `register` must carry an identity-provider token that
+    /// verifies against `CONSUMER_PUBLIC_KEY_JWK`. Returns the `auth-err` message and close
+    /// code SPEC § Roles and frames names when it does not, `nil` when the consumer may register.
+    /// Verification runs here on the event loop: one signature check, once per socket.
+    private func consumerRefusal(token: String?) -> (message: String, close: CloseCode)? {
+        guard let verifier = service.consumerTokenVerifier else {
+            return ("consumer authentication is not configured on this server", .consumerAuthNotConfigured)
+        }
+        guard let token, !token.isEmpty else { return ("missing consumer token", .missingConsumerToken) }
+        do {
+            _ = try verifier.verify(token)
+            return nil
+        } catch {
+            service.logger.debug(
+                "consumer token refused", metadata: ["room": "\(room)", "nodeId": "\(nodeId)", "reason": "\(error)"])
+            return ("invalid or expired consumer token", .invalidConsumerToken)
+        }
     }
 
     // MARK: - Output and closing
