@@ -23,6 +23,10 @@ public final class SignalService: Sendable {
     let tokenVerifier: TokenVerifier?
     let tokenIssuer: TokenIssuer?
     private let openSockets = Atomic<Int>(0)
+    private let refusingUpgrades = Atomic<Bool>(false)
+
+    /// The most `/signal` sockets held at once (from the open-file limit, see ``SocketLimit``).
+    public let socketLimit: Int
 
     /// Creates the service.
     public init(configuration: SignalConfiguration, logger: Logger) {
@@ -30,13 +34,31 @@ public final class SignalService: Sendable {
         self.logger = logger
         self.tokenVerifier = configuration.tokenVerifier
         self.tokenIssuer = configuration.tokenIssuerService
+        self.socketLimit = SocketLimit.forThisProcess()
     }
 
     /// Open `/signal` sockets, registered or not (`peers` of `/health`).
     public var openSocketCount: Int { openSockets.load(ordering: .relaxed) }
 
     func socketOpened() { openSockets.add(1, ordering: .relaxed) }
-    func socketClosed() { openSockets.subtract(1, ordering: .relaxed) }
+
+    func socketClosed() {
+        if openSockets.subtract(1, ordering: .relaxed).newValue == 0 {
+            // glibc keeps freed heap mapped; after everyone has left, give it back.
+            MemoryTrim.releaseFreeHeap()
+        }
+    }
+
+    /// Whether new `/signal` upgrades are refused because ``socketLimit`` sockets are open.
+    /// Logs one warning each time the server reaches the limit.
+    var isAtSocketLimit: Bool {
+        let atLimit = openSocketCount >= socketLimit
+        if refusingUpgrades.exchange(atLimit, ordering: .relaxed) != atLimit, atLimit {
+            logger.warning(
+                "refusing new /signal sockets with 503: \(openSocketCount) open, the limit for this process's open files is \(socketLimit)")
+        }
+        return atLimit
+    }
 
     /// The HTTP server builder that upgrades `GET /signal` to a WebSocket handled by this
     /// service and hands every other request to the router.
@@ -49,6 +71,12 @@ public final class SignalService: Sendable {
     public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
         router.add(middleware: NotFoundMiddleware<Context>())
         router.get("/health") { _, _ in self.health() }
+        router.get(RouterPath(SignalChannel.signalPath)) { _, _ in
+            // Reached only when the request was not upgraded.
+            self.isAtSocketLimit
+                ? JSONResponse.error(.serviceUnavailable, "the server holds as many sockets as it can; try again later")
+                : JSONResponse.error(.upgradeRequired, "/signal is a WebSocket endpoint: send an Upgrade: websocket request")
+        }
         guard case .enabled(let keys, let adminSecret) = configuration.authentication, let tokenIssuer else { return }
         let publicJWK = keys.jwk.publicJSON
         router.get("/public-key") { _, _ in

@@ -1,4 +1,5 @@
 import Foundation
+import Signaling
 import Testing
 
 /// `signal-bench` at tiny sizes against the real server and its own baseline forwarder: every

@@ -4,9 +4,11 @@ import Synchronization
 /// The built `signal-server` and `signal-bench` binaries, run as subprocesses with a
 /// controlled environment.
 struct CommandLineTool {
-    /// A product of this package next to the test bundle (both come from the same build).
+    /// A product of this package next to the test bundle (both come from the same build), or
+    /// an absolute path.
     static func binary(_ name: String = "signal-server") -> URL {
-        URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        if name.hasPrefix("/") { return URL(fileURLWithPath: name) }
+        return URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
             .deletingLastPathComponent().appendingPathComponent(name)
     }
 
