@@ -47,12 +47,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "CAffinity"),
+        .target(name: "CPlatform"),
         .target(
             name: "SignalServer",
             dependencies: [
                 "Signaling",
-                "CAffinity",
+                "CPlatform",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -86,7 +86,7 @@ let package = Package(
             dependencies: [
                 "SignalServer",
                 "Signaling",
-                "CAffinity",
+                "CPlatform",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "SystemPackage", package: "swift-system"),

@@ -24,6 +24,10 @@ public final class SignalService: Sendable {
     let tokenIssuer: TokenIssuer?
     let consumerTokenVerifier: ConsumerTokenVerifier?
     private let openSockets = Atomic<Int>(0)
+    private let refusingUpgrades = Atomic<Bool>(false)
+
+    /// The most `/signal` sockets held at once (from the open-file limit, see ``SocketLimit``).
+    public let socketLimit: Int
 
     /// Creates the service.
     public init(configuration: SignalConfiguration, logger: Logger) {
@@ -32,13 +36,31 @@ public final class SignalService: Sendable {
         self.tokenVerifier = configuration.tokenVerifier
         self.tokenIssuer = configuration.tokenIssuerService
         self.consumerTokenVerifier = configuration.consumerTokenVerifier
+        self.socketLimit = SocketLimit.forThisProcess()
     }
 
     /// Open `/signal` sockets, registered or not (`peers` of `/health`).
     public var openSocketCount: Int { openSockets.load(ordering: .relaxed) }
 
     func socketOpened() { openSockets.add(1, ordering: .relaxed) }
-    func socketClosed() { openSockets.subtract(1, ordering: .relaxed) }
+
+    func socketClosed() {
+        if openSockets.subtract(1, ordering: .relaxed).newValue == 0 {
+            // glibc keeps freed heap mapped; after everyone has left, give it back.
+            MemoryTrim.releaseFreeHeap()
+        }
+    }
+
+    /// Whether new `/signal` upgrades are refused because ``socketLimit`` sockets are open.
+    /// Logs one warning each time the server reaches the limit.
+    var isAtSocketLimit: Bool {
+        let atLimit = openSocketCount >= socketLimit
+        if refusingUpgrades.exchange(atLimit, ordering: .relaxed) != atLimit, atLimit {
+            logger.warning(
+                "refusing new /signal sockets with 503: \(openSocketCount) open, the limit for this process's open files is \(socketLimit)")
+        }
+        return atLimit
+    }
 
     /// The HTTP server builder that upgrades `GET /signal` to a WebSocket handled by this
     /// service and hands every other request to the router.
@@ -46,11 +68,18 @@ public final class SignalService: Sendable {
         HTTPServerBuilder { responder in SignalChannel(service: self, responder: responder) }
     }
 
-    /// Adds `/health`, `/public-key`, `/.well-known/jwks.json`, `/token` and (unless
+    /// Adds `/health`, `/signal` for requests that were not upgraded (426, or 503 at the socket
+    /// limit), `/public-key`, `/.well-known/jwks.json`, `/token` and (unless
     /// `DEMO_PAGE=false`) `/demo`, and the JSON 404 for everything else.
     public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
         router.add(middleware: NotFoundMiddleware<Context>())
         router.get("/health") { _, _ in self.health() }
+        router.get(RouterPath(SignalChannel.signalPath)) { _, _ in
+            // Reached only when the request was not upgraded.
+            self.isAtSocketLimit
+                ? JSONResponse.error(.serviceUnavailable, "the server holds as many sockets as it can; try again later")
+                : JSONResponse.error(.upgradeRequired, "/signal is a WebSocket endpoint: send an Upgrade: websocket request")
+        }
         if configuration.demoPage {
             router.get("/demo") { _, _ in DemoPage.response() }
         }

@@ -3,6 +3,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOWebSocket
+import SignalServer
 import Synchronization
 
 /// The ceiling of our stack on this machine: a bare SwiftNIO WebSocket forwarder with no
@@ -96,11 +97,11 @@ private final class BaselineSocket: ChannelInboundHandler {
                 context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: reply)), promise: nil)
                 return
             }
-            var payload = frame.unmaskedData
-            payload.moveReaderIndex(forwardBy: 1)  // the opening brace
-            var stamped = context.channel.allocator.buffer(capacity: prefix.readableBytes + payload.readableBytes)
+            var stamped = context.channel.allocator.buffer(capacity: prefix.readableBytes + frame.data.readableBytes)
             stamped.writeImmutableBuffer(prefix)
-            stamped.writeBuffer(&payload)
+            // The same eight-bytes-at-a-time unmasking as the server, so the ratio compares designs.
+            stamped.writeWebSocketUnmasked(frame.data, maskKey: frame.maskKey)
+            stamped.setInteger(UInt8(ascii: " "), at: prefix.readableBytes)  // the client's opening brace
             rooms.other(room: room, than: nodeId)?.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: stamped), promise: nil)
         case .connectionClose:
             context.close(promise: nil)

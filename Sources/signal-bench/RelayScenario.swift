@@ -25,8 +25,8 @@ enum RelayScenario {
         for index in 0..<pairs {
             let pair = RelayPair(tally: tally, sdp: sdp)
             pairList.append(pair)
-            connections.append(bench.connect(room: "relay-\(index)", nodeId: "a", delegate: pair))
-            connections.append(bench.connect(room: "relay-\(index)", nodeId: "b", delegate: pair))
+            connections.append(bench.connect(room: "relay-\(index)", nodeId: "a", delegate: RelaySide(pair: pair, isA: true)))
+            connections.append(bench.connect(room: "relay-\(index)", nodeId: "b", delegate: RelaySide(pair: pair, isA: false)))
         }
         var channels: [any Channel] = []
         for connection in connections { channels.append(try await connection.get()) }
@@ -67,9 +67,30 @@ final class RelayTally: Sendable {
     }
 }
 
+/// One socket of a pair: which side it is, whatever order the connections complete in.
+final class RelaySide: RawWebSocket.Delegate, @unchecked Sendable {
+    let pair: RelayPair
+    let isA: Bool
+
+    init(pair: RelayPair, isA: Bool) {
+        self.pair = pair
+        self.isA = isA
+    }
+
+    func opened(_ socket: RawWebSocket, context: ChannelHandlerContext) {
+        pair.opened(socket, isA: isA)
+    }
+
+    func received(_ payload: UnsafeRawBufferPointer, socket: RawWebSocket, context: ChannelHandlerContext) {
+        pair.received(payload, isA: isA)
+    }
+
+    func closed(_ socket: RawWebSocket) {}
+}
+
 /// One pair: `a` sends an offer to `b`, `b` answers with an offer to `a`, and so on; `a`
 /// measures the round trip. Both sockets live on one event loop (the generator runs one).
-final class RelayPair: RawWebSocket.Delegate, @unchecked Sendable {
+final class RelayPair: @unchecked Sendable {
     private let tally: RelayTally
     private let offerToB: ByteBuffer
     private let offerToA: ByteBuffer
@@ -93,19 +114,19 @@ final class RelayPair: RawWebSocket.Delegate, @unchecked Sendable {
         }
     }
 
-    func opened(_ socket: RawWebSocket, context: ChannelHandlerContext) {
-        if a == nil { a = socket } else { b = socket }
+    func opened(_ socket: RawWebSocket, isA: Bool) {
+        if isA { a = socket } else { b = socket }
         socket.send(registerFrame)
     }
 
-    func received(_ payload: UnsafeRawBufferPointer, socket: RawWebSocket, context: ChannelHandlerContext) {
+    func received(_ payload: UnsafeRawBufferPointer, isA: Bool) {
         if payload.starts(with: #"{"type":"peer-list""#.utf8) || payload.starts(with: #"{"type":"server-list""#.utf8) {
             registered += 1
             if registered == 2 { tally.ready.add(1, ordering: .relaxed) }
             return
         }
         let fromA = #"{"from":"a""#.utf8, fromB = #"{"from":"b""#.utf8
-        if socket === b {
+        if !isA {
             guard payload.starts(with: fromA) else { return tallyBad() }
             tally.messages.add(1, ordering: .relaxed)
             b?.send(offerToA)
@@ -125,8 +146,6 @@ final class RelayPair: RawWebSocket.Delegate, @unchecked Sendable {
     private func tallyBad() {
         tally.badFrames.add(1, ordering: .relaxed)
     }
-
-    func closed(_ socket: RawWebSocket) {}
 }
 
 /// A benchmark that could not run as asked.

@@ -1,5 +1,5 @@
 import ArgumentParser
-import CAffinity
+import CPlatform
 import Configuration
 import Foundation
 import NIOCore
@@ -44,7 +44,7 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let loops = max(1, Int(caffinity_cpu_count()))
+        let loops = max(1, Int(cplatform_cpu_count()))
         let group = MultiThreadedEventLoopGroup(numberOfThreads: loops)
         let server = serverPid.map(ServerProcess.init(pid:))
         var adminSecret = ""
@@ -100,7 +100,7 @@ struct BaselineServerCommand: AsyncParsableCommand {
     @Option(help: "Listen host.") var host = "127.0.0.1"
 
     func run() async throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, Int(caffinity_cpu_count())))
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, Int(cplatform_cpu_count())))
         try await BaselineForwarder.run(host: host, port: port, group: group)
     }
 }

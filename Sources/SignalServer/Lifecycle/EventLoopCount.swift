@@ -1,4 +1,4 @@
-import CAffinity
+import CPlatform
 import NIOCore
 
 /// How many event loops to run: one per CPU this process may run on.
@@ -8,7 +8,7 @@ import NIOCore
 /// small rooms, `PERFORMANCE.md`). `sched_getaffinity` counts the CPUs actually allowed.
 enum EventLoopCount {
     static func forThisProcess() -> Int {
-        let allowed = Int(caffinity_cpu_count())
+        let allowed = Int(cplatform_cpu_count())
         return allowed > 0 ? allowed : System.coreCount
     }
 }

@@ -48,8 +48,9 @@ struct SignalChannel: ServerChildChannel, HTTPChannelHandler {
                 maxFrameSize: service.configuration.maxMessageBytes,
                 enableAutomaticErrorHandling: true,
                 shouldUpgrade: { channel, head in
-                    let isSignal = SignalQuery.path(of: head.uri) == Self.signalPath
-                    return channel.eventLoop.makeSucceededFuture(isSignal ? HTTPHeaders() : nil)
+                    // At the socket limit the request falls through to the router, which answers 503.
+                    let upgrade = SignalQuery.path(of: head.uri) == Self.signalPath && !service.isAtSocketLimit
+                    return channel.eventLoop.makeSucceededFuture(upgrade ? HTTPHeaders() : nil)
                 },
                 upgradePipelineHandler: { channel, head in
                     channel.eventLoop.makeCompletedFuture {

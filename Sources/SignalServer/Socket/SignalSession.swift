@@ -128,26 +128,28 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
             if partialMessage != nil {
                 // RFC 6455 § 5.4: a new message may not start inside a fragmented one.
                 close(context: context, CloseCode(1002, "text frame inside a fragmented message"))
-            } else if frame.fin {
-                handleMessage(context: context, frame.unmaskedData)
+                return
+            }
+            var message = messageBuffer(context: context, capacity: frame.data.readableBytes)
+            message.writeWebSocketUnmasked(frame.data, maskKey: frame.maskKey)
+            if frame.fin {
+                handleMessage(context: context, consume message)
             } else {
-                partialMessage = frame.unmaskedData
+                partialMessage = message
             }
         case .continuation:
             guard var message = partialMessage else {
                 close(context: context, CloseCode(1002, "continuation frame without a message"))
                 return
             }
-            var fragment = frame.unmaskedData
-            guard message.readableBytes + fragment.readableBytes <= service.configuration.maxMessageBytes else {
-                partialMessage = nil
+            partialMessage = nil  // keeps `message` uniquely referenced while it grows
+            guard message.readableBytes + frame.data.readableBytes <= service.configuration.maxMessageBytes else {
                 close(context: context, .messageTooLarge)
                 return
             }
-            message.writeBuffer(&fragment)
+            message.writeWebSocketUnmasked(frame.data, maskKey: frame.maskKey)
             if frame.fin {
-                partialMessage = nil
-                handleMessage(context: context, message)
+                handleMessage(context: context, consume message)
             } else {
                 partialMessage = message
             }
@@ -161,7 +163,20 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    private func handleMessage(context: ChannelHandlerContext, _ message: ByteBuffer) {
+    /// Room for the largest server frame header (10 bytes) in front of a relayed message.
+    private static let frameHeaderRoom = 10
+
+    /// A buffer for an incoming message with free bytes in front of it, so that a relayed
+    /// message can be stamped and sent from where it lies (``RelaySplice/stampInPlace``).
+    private func messageBuffer(context: ChannelHandlerContext, capacity: Int) -> ByteBuffer {
+        let headroom = Self.frameHeaderRoom + (splice?.prefixLength ?? 0)
+        var buffer = context.channel.allocator.buffer(capacity: headroom + capacity)
+        buffer.moveWriterIndex(forwardBy: headroom)
+        buffer.moveReaderIndex(forwardBy: headroom)
+        return buffer
+    }
+
+    private func handleMessage(context: ChannelHandlerContext, _ message: consuming ByteBuffer) {
         let decoded = message.withUnsafeReadableBytes { bytes in
             Result { () throws(ClientFrameError) in try ClientFrameDecoder.decode(bytes) }
         }
@@ -179,15 +194,19 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    private func relay(context: ChannelHandlerContext, _ message: ByteBuffer, _ envelope: RelayEnvelope) {
+    private func relay(context: ChannelHandlerContext, _ message: consuming ByteBuffer, _ envelope: RelayEnvelope) {
         guard let role, let splice else {
             send(context: context, .error(.notRegistered, "register before sending \(envelope.kind.rawValue)"))
             return
         }
         switch service.registry.route(from: role, room: room, to: envelope.target) {
         case .deliver(let target):
-            var frame = context.channel.allocator.buffer(capacity: message.readableBytes + splice.overhead)
-            message.withUnsafeReadableBytes { splice.write($0, envelope: envelope, into: &frame) }
+            var frame = message
+            if !splice.stampInPlace(&frame, envelope: envelope, keepingHeadroom: Self.frameHeaderRoom) {
+                var copy = context.channel.allocator.buffer(capacity: frame.readableBytes + splice.overhead)
+                frame.withUnsafeReadableBytes { splice.write($0, envelope: envelope, into: &copy) }
+                frame = copy
+            }
             target.deliver(frame)
         case .peerNotFound:
             send(context: context, .error(.peerNotFound, "Peer \(envelope.target) is not connected"))

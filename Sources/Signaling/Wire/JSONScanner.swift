@@ -148,6 +148,13 @@ struct JSONScanner {
         let start = index
         var hasEscapes = false
         while index < bytes.count {
+            // Eight plain bytes at a time: SDP and candidates are long runs of printable ASCII.
+            while index + 8 <= bytes.count,
+                !Self.needsAttention(bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+            {
+                index += 8
+            }
+            guard index < bytes.count else { break }
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 index += 1
@@ -165,6 +172,19 @@ struct JSONScanner {
             }
         }
         throw .syntax
+    }
+
+    /// Whether any of the eight bytes in `word` ends a plain string run: a quote, a
+    /// backslash, a control character (< 0x20) or a non-ASCII byte (SWAR, no branches per byte).
+    @inline(__always)
+    private static func needsAttention(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highBits: UInt64 = 0x8080_8080_8080_8080
+        let quotes = word ^ (ones &* UInt64(UInt8(ascii: "\"")))
+        let backslashes = word ^ (ones &* UInt64(UInt8(ascii: "\\")))
+        let zeroByte = { (value: UInt64) in (value &- ones) & ~value & highBits }
+        let control = (word &- ones &* 0x20) & ~word & highBits
+        return (zeroByte(quotes) | zeroByte(backslashes) | control | (word & highBits)) != 0
     }
 
     private mutating func scanEscape() throws(Failure) {

@@ -22,6 +22,28 @@ public struct RelaySplice: Sendable {
     /// The number of bytes ``write(_:envelope:into:)`` adds at most beyond the message itself.
     public var overhead: Int { senderPrefix.readableBytes + 1 }
 
+    /// Stamps a decoded message where it lies, without copying it: the prefix is written into
+    /// the free bytes before the message, over which the opening brace becomes a comma.
+    ///
+    /// Possible when the client sent no `from`/`fromRole` and at least `headroom` bytes plus the
+    /// prefix are free before the message (the caller reserves them when it reads the frame).
+    /// Returns `false`, changing nothing, otherwise; ``write(_:envelope:into:)`` is the fallback.
+    public func stampInPlace(_ message: inout ByteBuffer, envelope: RelayEnvelope, keepingHeadroom headroom: Int) -> Bool {
+        guard !envelope.carriesSenderFields else { return false }
+        let view = message.readableBytesView
+        guard let braceInView = view.firstIndex(of: UInt8(ascii: "{")) else { return false }
+        let brace = message.readerIndex + view.distance(from: view.startIndex, to: braceInView)
+        let start = brace - senderPrefix.readableBytes
+        guard start >= headroom else { return false }
+        message.setBuffer(senderPrefix, at: start)
+        message.setInteger(UInt8(ascii: ","), at: brace)
+        message.moveReaderIndex(to: start)
+        return true
+    }
+
+    /// The bytes ``stampInPlace(_:envelope:keepingHeadroom:)`` needs before a message.
+    public var prefixLength: Int { senderPrefix.readableBytes }
+
     /// Writes the stamped frame for `message`, which ``ClientFrameDecoder`` decoded as `envelope`.
     public func write(_ message: UnsafeRawBufferPointer, envelope: RelayEnvelope, into buffer: inout ByteBuffer) {
         buffer.writeImmutableBuffer(senderPrefix)

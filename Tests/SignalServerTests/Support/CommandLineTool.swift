@@ -1,12 +1,15 @@
 import Foundation
 import Synchronization
 
-/// The built `signal-server` binary, run as a subprocess with a controlled environment.
+/// The built `signal-server` and `signal-bench` binaries, run as subprocesses with a
+/// controlled environment.
 struct CommandLineTool {
-    /// The binary next to the test bundle (both are products of the same build).
-    static var binary: URL {
-        URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-            .deletingLastPathComponent().appendingPathComponent("signal-server")
+    /// A product of this package next to the test bundle (both come from the same build), or
+    /// an absolute path.
+    static func binary(_ name: String = "signal-server") -> URL {
+        if name.hasPrefix("/") { return URL(fileURLWithPath: name) }
+        return URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            .deletingLastPathComponent().appendingPathComponent(name)
     }
 
     /// A fresh empty working directory.
@@ -25,9 +28,9 @@ struct CommandLineTool {
 
     /// Runs to completion; returns the exit status, standard output and standard error.
     static func run(
-        _ arguments: [String], in directory: URL, environment extra: [String: String] = [:]
+        _ arguments: [String], executable: String = "signal-server", in directory: URL, environment extra: [String: String] = [:]
     ) async throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = RunningProcess(arguments, in: directory, environment: environment(extra))
+        let process = RunningProcess(arguments, executable: executable, in: directory, environment: environment(extra))
         try process.start()
         let status = try await process.exitStatus(within: 60)
         return (status, process.output, process.errors)
@@ -43,9 +46,9 @@ final class RunningProcess: Sendable {
     private let updates: AsyncStream<Void>
     private let notify: AsyncStream<Void>.Continuation
 
-    init(_ arguments: [String], in directory: URL, environment: [String: String]) {
+    init(_ arguments: [String], executable: String = "signal-server", in directory: URL, environment: [String: String]) {
         process = Process()
-        process.executableURL = CommandLineTool.binary
+        process.executableURL = CommandLineTool.binary(executable)
         process.arguments = arguments
         process.currentDirectoryURL = directory
         process.environment = environment

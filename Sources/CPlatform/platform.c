@@ -1,10 +1,11 @@
 #define _GNU_SOURCE
-#include "CAffinity.h"
+#include "CPlatform.h"
 
 #ifdef __linux__
+#include <malloc.h>
 #include <sched.h>
 
-int caffinity_cpu_count(void) {
+int cplatform_cpu_count(void) {
     cpu_set_t set;
     CPU_ZERO(&set);
     if (sched_getaffinity(0, sizeof(set), &set) != 0) {
@@ -12,8 +13,15 @@ int caffinity_cpu_count(void) {
     }
     return CPU_COUNT(&set);
 }
+
+void cplatform_release_free_heap(void) {
+    malloc_trim(0);
+}
 #else
-int caffinity_cpu_count(void) {
+int cplatform_cpu_count(void) {
     return 0;
+}
+
+void cplatform_release_free_heap(void) {
 }
 #endif

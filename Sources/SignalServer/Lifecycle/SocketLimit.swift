@@ -1,0 +1,20 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How many `/signal` sockets this process may hold, from its open-file limit.
+///
+/// Every socket is a file descriptor; past the limit `accept` fails and nobody, not even
+/// `/health`, gets an answer. Refusing upgrades a little earlier keeps descriptors in reserve
+/// for the listening socket, HTTP requests and the 503 that tells a client to come back later.
+enum SocketLimit {
+    /// Descriptors kept back for everything that is not a `/signal` socket.
+    static let reserve = 64
+
+    /// The soft `RLIMIT_NOFILE` less ``reserve``; `Int.max` when there is no limit.
+    static func forThisProcess() -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max else { return Int.max }
+        return max(1, Int(limit.rlim_cur) - reserve)
+    }
+}

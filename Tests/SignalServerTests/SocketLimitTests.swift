@@ -1,0 +1,56 @@
+import Foundation
+import NIOWebSocket
+import Testing
+
+/// A server at its open-file limit refuses new sockets politely and keeps serving the old ones.
+@Suite struct SocketLimitTests {
+    @Test func atTheOpenFileLimitUpgradesGet503AndPeersKeepRelaying() async throws {
+        let directory = try CommandLineTool.temporaryDirectory()
+        #expect(try await CommandLineTool.run(["keygen", "--env-file", ".env"], in: directory).status == 0)
+        // 100 descriptors, 64 of them held in reserve: at most 36 /signal sockets.
+        let server = RunningProcess(
+            ["-c", "ulimit -n 100 && exec \"$0\" serve --host 127.0.0.1 --port 0", CommandLineTool.binary().path],
+            executable: "/bin/bash", in: directory, environment: CommandLineTool.environment())
+        try server.start()
+        defer { server.signal(SIGKILL) }
+        let port = try #require(Int(try await server.awaitOutput(matching: #"listening on http://127\.0\.0\.1:(\d+)"#)))
+        let minted = try await CommandLineTool.run(["token", "--subject", "full-room"], in: directory)
+        let token = minted.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+
+        var sockets: [TestSocket] = []
+        var refused = false
+        for index in 0..<60 {
+            do {
+                let socket = try await TestSocket.connect(port: port, target: TestServer.target(["token": token, "nodeId": "n\(index)"]))
+                try await socket.send(json: ["type": "register"])
+                _ = try await socket.nextJSON()
+                sockets.append(socket)
+            } catch {
+                // Refused before or during the upgrade; the 503 below says why.
+                refused = true
+                break
+            }
+        }
+        #expect(refused, "the server kept upgrading past its limit")
+        #expect(sockets.count == 36)
+
+        let status = try await HTTPClient.request(port: port, method: "GET", target: "/signal", headers: [], body: nil)
+        #expect(status.status == 503)
+        #expect(String(decoding: status.body, as: UTF8.self).contains(#""statusCode":503"#))
+        #expect(server.output.contains("refusing new /signal sockets with 503"))
+
+        // The sockets it holds are untouched: the first and the last still relay.
+        let first = try #require(sockets.first), last = try #require(sockets.last)
+        try await first.send(json: ["type": "offer", "to": "n35", "sdp": "still here"])
+        let offer = try await last.nextJSON()
+        #expect(offer["from"] as? String == "n0")
+        #expect(offer["sdp"] as? String == "still here")
+
+        // Once a socket leaves, a new one is admitted again.
+        try await first.send(bytes: [0x03, 0xE8], opcode: .connectionClose)
+        _ = try await first.nextClose()
+        let again = try await TestSocket.connect(port: port, target: TestServer.target(["token": token, "nodeId": "late"]))
+        try await again.send(json: ["type": "register"])
+        #expect(try await again.nextJSON()["type"] as? String == "peer-list")
+    }
+}
