@@ -34,17 +34,8 @@ public struct ConsumerTokenVerifier: Sendable {
 
     /// The claims of `token` if it is valid at `now`.
     public func verify(_ token: String, now: Date = Date()) throws(ConsumerTokenError) -> ConsumerTokenClaims {
-        let bytes = Array(token.utf8)
-        guard bytes.count <= Self.maximumTokenBytes else { throw .oversize }
-        let segments = bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-        guard segments.count == 3, segments.allSatisfy({ !$0.isEmpty }) else { throw .malformed }
-
-        guard let headerBytes = Base64.decode(String(decoding: segments[0], as: UTF8.self)),
-            let payloadBytes = Base64.decode(String(decoding: segments[1], as: UTF8.self)),
-            let signature = Base64.decode(String(decoding: segments[2], as: UTF8.self))
-        else { throw .badEncoding }
-
-        guard let header = JSONValue(parsing: headerBytes)?.objectValue else { throw .badJSON }
+        let jws = try CompactJWS(token, maximumBytes: Self.maximumTokenBytes, refusing: ConsumerTokenError.self)
+        let header = jws.header
         guard let name = header["alg"]?.stringValue else { throw .unsupportedAlgorithm }
         guard !ConsumerAlgorithm.isNeverAccepted(name) else { throw .forbiddenAlgorithm }
         guard let algorithm = ConsumerAlgorithm(rawValue: name) else { throw .unsupportedAlgorithm }
@@ -58,36 +49,23 @@ public struct ConsumerTokenVerifier: Sendable {
         }
         candidates = candidates.filter { $0.fits(algorithm) }
         guard !candidates.isEmpty else { throw .noKeyForAlgorithm }
-        let signingInput = Array(bytes[..<(segments[1].endIndex)])
-        guard let signer = candidates.first(where: { $0.isValidSignature(signature, for: signingInput, algorithm: algorithm) })
+        guard let signer = candidates.first(where: { $0.isValidSignature(jws.signature, for: jws.signingInput, algorithm: algorithm) })
         else { throw .badSignature }
 
-        guard let claims = JSONValue(parsing: payloadBytes)?.objectValue else { throw .badJSON }
-        let nowSeconds = now.timeIntervalSince1970
-        guard let expiry = claims["exp"]?.numberValue else { throw .missingExpiry }
-        guard expiry > nowSeconds else { throw .expired }
-        if let nbf = claims["nbf"] {
-            guard let value = nbf.numberValue, value <= nowSeconds else { throw .notYetValid }
-        }
+        let claims = try RegisteredClaims(payload: jws.payload, now: now, refusing: ConsumerTokenError.self)
         if let issuer {
-            guard claims["iss"]?.stringValue == issuer else { throw .wrongIssuer }
-        }
-        let audiences: [String]
-        switch claims["aud"] {
-        case .string(let single)?: audiences = [single]
-        case .array(let list)?: audiences = list.compactMap(\.stringValue)
-        default: audiences = []
+            guard claims.members["iss"]?.stringValue == issuer else { throw .wrongIssuer }
         }
         if let audience {
-            guard audiences.contains(audience) else { throw .wrongAudience }
+            guard claims.audiences.contains(audience) else { throw .wrongAudience }
         }
 
         return ConsumerTokenClaims(
             algorithm: algorithm,
             keyID: signer.keyID,
-            subject: claims["sub"]?.stringValue,
-            issuer: claims["iss"]?.stringValue,
-            audience: audiences,
-            expiresAt: Date(timeIntervalSince1970: expiry))
+            subject: claims.members["sub"]?.stringValue,
+            issuer: claims.members["iss"]?.stringValue,
+            audience: claims.audiences,
+            expiresAt: Date(timeIntervalSince1970: claims.expiry))
     }
 }

@@ -24,48 +24,22 @@ public struct TokenVerifier: Sendable {
 
     /// The claims of `token` if it is valid at `now`.
     public func verify(_ token: String, now: Date = Date()) throws(TokenError) -> RoomTokenClaims {
-        let bytes = Array(token.utf8)
-        guard bytes.count <= Self.maximumTokenBytes else { throw .oversize }
-        let segments = bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-        guard segments.count == 3, segments.allSatisfy({ !$0.isEmpty }) else { throw .malformed }
+        let jws = try CompactJWS(token, maximumBytes: Self.maximumTokenBytes, refusing: TokenError.self)
+        guard jws.header["alg"]?.stringValue == "EdDSA" else { throw .unsupportedAlgorithm }
+        guard publicKey.isValidSignature(jws.signature, for: jws.signingInput) else { throw .badSignature }
 
-        guard let headerBytes = Base64.decode(String(decoding: segments[0], as: UTF8.self)),
-            let payloadBytes = Base64.decode(String(decoding: segments[1], as: UTF8.self)),
-            let signature = Base64.decode(String(decoding: segments[2], as: UTF8.self))
-        else { throw .badEncoding }
-
-        guard let header = JSONValue(parsing: headerBytes)?.objectValue else { throw .badJSON }
-        guard header["alg"]?.stringValue == "EdDSA" else { throw .unsupportedAlgorithm }
-
-        let signingInput = Array(bytes[..<(segments[1].endIndex)])
-        guard publicKey.isValidSignature(signature, for: signingInput) else { throw .badSignature }
-
-        guard let claims = JSONValue(parsing: payloadBytes)?.objectValue else { throw .badJSON }
-        let nowSeconds = now.timeIntervalSince1970
-        guard let expiry = claims["exp"]?.numberValue else { throw .missingExpiry }
-        guard expiry > nowSeconds else { throw .expired }
-        var notBefore: Double?
-        if let nbf = claims["nbf"] {
-            guard let value = nbf.numberValue, value <= nowSeconds else { throw .notYetValid }
-            notBefore = value
-        }
-        guard claims["iss"]?.stringValue == issuer else { throw .wrongIssuer }
-        let audiences: [String]
-        switch claims["aud"] {
-        case .string(let single)?: audiences = [single]
-        case .array(let list)?: audiences = list.compactMap(\.stringValue)
-        default: audiences = []
-        }
-        guard audiences.contains(audience) else { throw .wrongAudience }
-        guard let subject = claims["sub"]?.stringValue, !subject.isEmpty else { throw .invalidSubject }
+        let claims = try RegisteredClaims(payload: jws.payload, now: now, refusing: TokenError.self)
+        guard claims.members["iss"]?.stringValue == issuer else { throw .wrongIssuer }
+        guard claims.audiences.contains(audience) else { throw .wrongAudience }
+        guard let subject = claims.members["sub"]?.stringValue, !subject.isEmpty else { throw .invalidSubject }
 
         return RoomTokenClaims(
             subject: subject,
             issuer: issuer,
-            audience: audiences,
-            expiresAt: Date(timeIntervalSince1970: expiry),
-            issuedAt: claims["iat"]?.numberValue.map { Date(timeIntervalSince1970: $0) },
-            notBefore: notBefore.map { Date(timeIntervalSince1970: $0) },
-            tokenID: claims["jti"]?.stringValue)
+            audience: claims.audiences,
+            expiresAt: Date(timeIntervalSince1970: claims.expiry),
+            issuedAt: claims.members["iat"]?.numberValue.map { Date(timeIntervalSince1970: $0) },
+            notBefore: claims.notBefore.map { Date(timeIntervalSince1970: $0) },
+            tokenID: claims.members["jti"]?.stringValue)
     }
 }

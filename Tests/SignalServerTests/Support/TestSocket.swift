@@ -162,17 +162,7 @@ final class TestSocket: Sendable {
 
     /// The next event, or a failure after `seconds`.
     func next(within seconds: Double = 10) async throws -> Event {
-        try await withThrowingTaskGroup(of: Event?.self) { group in
-            group.addTask { await self.iterator.next() ?? .disconnected }
-            group.addTask {
-                try await Task.sleep(for: .seconds(seconds))
-                return nil
-            }
-            let first = try await group.next()!
-            group.cancelAll()
-            guard let event = first else { throw Failure.timedOut("a frame") }
-            return event
-        }
+        try await withDeadline(seconds: seconds, "a frame") { await self.iterator.next() ?? .disconnected }
     }
 
     /// The next text frame as sent, skipping pings.
