@@ -130,15 +130,9 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
                 close(context: context, CloseCode(1002, "text frame inside a fragmented message"))
                 return
             }
-            var message = messageBuffer(context: context, capacity: frame.data.readableBytes)
-            message.writeWebSocketUnmasked(frame.data, maskKey: frame.maskKey)
-            if frame.fin {
-                handleMessage(context: context, consume message)
-            } else {
-                partialMessage = message
-            }
+            receive(context: context, frame, into: messageBuffer(context: context, capacity: frame.data.readableBytes))
         case .continuation:
-            guard var message = partialMessage else {
+            guard let message = partialMessage else {
                 close(context: context, CloseCode(1002, "continuation frame without a message"))
                 return
             }
@@ -147,12 +141,7 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
                 close(context: context, .messageTooLarge)
                 return
             }
-            message.writeWebSocketUnmasked(frame.data, maskKey: frame.maskKey)
-            if frame.fin {
-                handleMessage(context: context, consume message)
-            } else {
-                partialMessage = message
-            }
+            receive(context: context, frame, into: message)
         case .binary:
             close(context: context, .binaryFrame)
         case .ping:
@@ -160,6 +149,17 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
                 wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil)
         default:
             return  // pong: only `lastHeard` matters
+        }
+    }
+
+    /// Adds a text or continuation frame's payload to `message`, and handles the message when
+    /// the frame ends it.
+    private func receive(context: ChannelHandlerContext, _ frame: WebSocketFrame, into message: consuming ByteBuffer) {
+        message.writeWebSocketUnmasked(frame.data, maskKey: frame.maskKey)
+        if frame.fin {
+            handleMessage(context: context, message)
+        } else {
+            partialMessage = message
         }
     }
 
