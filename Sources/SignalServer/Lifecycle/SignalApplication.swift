@@ -36,12 +36,7 @@ public enum SignalApplication {
         configuration: SignalConfiguration, logger: Logger, onListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) async throws {
         let loops = configuration.eventLoopCount ?? EventLoopCount.forThisProcess()
-        // The event loops also run Swift concurrency: Hummingbird's HTTP handlers then stay on
-        // the loop that read the request instead of hopping to another thread and back (the
-        // hops were most of the CPU of `POST /token` and of each connect).
-        NIOSingletons.groupLoopCountSuggestion = loops
-        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
-        let eventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        let eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: loops)
         let service = SignalService(configuration: configuration, logger: logger)
         let application = make(service: service, eventLoopGroup: eventLoopGroup) { channel in
             onListening(channel.localAddress?.port ?? configuration.port)
@@ -52,5 +47,6 @@ public enum SignalApplication {
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(8)
         groupConfiguration.maximumCancellationDuration = .seconds(1)
         try await ServiceGroup(configuration: groupConfiguration).run()
+        try await eventLoopGroup.shutdownGracefully()
     }
 }

@@ -13,10 +13,19 @@ public enum JSONValue: Sendable, Equatable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    /// Parses `bytes` as one JSON value; `nil` when they are not valid JSON.
+    /// Parses `bytes` as one JSON value; `nil` when they are not valid JSON (see
+    /// ``JSONValueParser`` for the exact rules).
     public init?(parsing bytes: some Collection<UInt8>) {
-        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)) else { return nil }
-        self = value
+        let parsed = bytes.withContiguousStorageIfAvailable { JSONValueParser.parse(UnsafeRawBufferPointer($0)) }
+            ?? Array(bytes).withUnsafeBytes { JSONValueParser.parse($0) }
+        guard let parsed else { return nil }
+        self = parsed
+    }
+
+    /// Parses the bytes of a raw buffer as one JSON value.
+    public init?(parsing bytes: UnsafeRawBufferPointer) {
+        guard let parsed = JSONValueParser.parse(bytes) else { return nil }
+        self = parsed
     }
 
     /// The member `key` when this is an object that has it.
