@@ -29,7 +29,8 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private let service: SignalService
-    private let request: Admission.Request
+    /// The admission parameters, dropped once used: an idle socket should not carry its token.
+    private var request: Admission.Request?
     private var peer: SignalPeer!
     private var state = State.open
     private var room = ""
@@ -59,6 +60,8 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         peer = SignalPeer(channel: context.channel)
         service.socketOpened()
+        guard let request else { return }
+        self.request = nil
         switch Admission.decide(request, verifier: service.tokenVerifier) {
         case .refuse(let code):
             close(context: context, code)
