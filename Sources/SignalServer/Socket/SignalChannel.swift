@@ -46,7 +46,7 @@ struct SignalChannel: ServerChildChannel, HTTPChannelHandler {
         return channel.eventLoop.makeCompletedFuture {
             let upgrader = NIOTypedWebSocketServerUpgrader<Upgrade>(
                 maxFrameSize: service.configuration.maxMessageBytes,
-                enableAutomaticErrorHandling: true,
+                enableAutomaticErrorHandling: false,  // SignalSession.errorCaught answers decoder errors
                 shouldUpgrade: { channel, head in
                     // At the socket limit the request falls through to the router, which answers 503.
                     let upgrade = SignalQuery.path(of: head.uri) == Self.signalPath && !service.isAtSocketLimit

@@ -118,7 +118,19 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         service.logger.debug("socket error", metadata: ["nodeId": "\(nodeId)", "error": "\(error)"])
-        context.close(promise: nil)
+        // The frame decoder's errors end the socket with the close code RFC 6455 names (this
+        // handler does the job of NIO's WebSocketProtocolErrorHandler, one pipeline step less
+        // per frame). The decoder cannot read on after them, so no close reply is awaited.
+        guard let error = error as? NIOWebSocketError, state == .open else {
+            context.close(promise: nil)
+            return
+        }
+        let code = error == .invalidFrameLength ? CloseCode.messageTooLarge : CloseCode(1002, "protocol error")
+        state = .closing
+        closeCode = code
+        leaveRoom()
+        context.writeAndFlush(wrapOutboundOut(closeFrame(context: context, code)))
+            .assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }
 
     // MARK: - Frames
@@ -284,12 +296,16 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
         state = .closing
         closeCode = code
         leaveRoom()
+        context.writeAndFlush(wrapOutboundOut(closeFrame(context: context, code)), promise: nil)
+        let channel = context.channel
+        closeTimer = context.eventLoop.scheduleTask(in: Self.closeHandshakeTimeout) { channel.close(promise: nil) }
+    }
+
+    private func closeFrame(context: ChannelHandlerContext, _ code: CloseCode) -> WebSocketFrame {
         var data = context.channel.allocator.buffer(capacity: 2 + code.reason.utf8.count)
         data.writeInteger(code.code)
         data.writeString(code.reason)
-        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)), promise: nil)
-        let channel = context.channel
-        closeTimer = context.eventLoop.scheduleTask(in: Self.closeHandshakeTimeout) { channel.close(promise: nil) }
+        return WebSocketFrame(fin: true, opcode: .connectionClose, data: data)
     }
 
     private func receivedClose(context: ChannelHandlerContext, _ frame: WebSocketFrame) {
