@@ -57,7 +57,9 @@ struct SignalChannel: ServerChildChannel, HTTPChannelHandler {
                         let budget = service.configuration.maxOutboundBytes
                         try channel.syncOptions?.setOption(
                             ChannelOptions.writeBufferWaterMark, value: .init(low: budget / 2, high: budget))
-                        let session = SignalSession(service: service, request: SignalQuery.admissionRequest(from: head.uri))
+                        // After the 101 has gone out: a refusal reaches the client as a close code.
+                        let admission = Admission.decide(SignalQuery.admissionRequest(from: head.uri), verifier: service.tokenVerifier)
+                        let session = SignalSession(service: service, admission: admission)
                         try channel.pipeline.syncOperations.addHandler(session)
                         return .signal
                     }

@@ -7,9 +7,9 @@ import Signaling
 ///
 /// A plain SwiftNIO handler on the socket's event loop: it owns all of the socket's state,
 /// never awaits, and touches shared state only through ``RoomRegistry``'s short critical
-/// sections. Admission runs synchronously in `handlerAdded` (an Ed25519 verify is ~50 µs), so
-/// frames that arrive with or right after the upgrade are handled after it, in order, and
-/// never dropped.
+/// sections. Admission (an Ed25519 verify, ~50 µs) is decided synchronously during the
+/// upgrade, before this handler reads anything, so frames that arrive with or right after the
+/// upgrade are handled after it, in order, and never dropped.
 final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
@@ -29,8 +29,8 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private let service: SignalService
-    /// The admission parameters, dropped once used: an idle socket should not carry its token.
-    private var request: Admission.Request?
+    /// Set when admission refused the socket: it is closed with this as soon as it is added.
+    private var refusal: CloseCode?
     private var peer: SignalPeer!
     private var state = State.open
     private var room = ""
@@ -50,9 +50,18 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
     private var lastHeard = NIODeadline.now()
     private var closeCode: CloseCode?
 
-    init(service: SignalService, request: Admission.Request) {
+    /// A session for a socket whose admission was decided when it upgraded (only the decision
+    /// is kept: an idle socket does not carry its token).
+    init(service: SignalService, admission: Admission) {
         self.service = service
-        self.request = request
+        switch admission {
+        case .refuse(let code):
+            refusal = code
+        case .admit(let room, let nodeId, let authorized):
+            self.room = room
+            self.nodeId = nodeId
+            self.authorized = authorized
+        }
     }
 
     // MARK: - Lifecycle
@@ -60,24 +69,18 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         peer = SignalPeer(channel: context.channel)
         service.socketOpened()
-        guard let request else { return }
-        self.request = nil
-        switch Admission.decide(request, verifier: service.tokenVerifier) {
-        case .refuse(let code):
-            close(context: context, code)
-        case .admit(let room, let nodeId, let authorized):
-            self.room = room
-            self.nodeId = nodeId
-            self.authorized = authorized
-            switch service.registry.admit(peer, room: room, nodeId: nodeId, mayReplaceRegistered: authorized) {
-            case .nodeIdInUse:
-                close(context: context, .nodeIdInUse)
-            case .admitted(let replaced):
-                isAdmitted = true
-                replaced?.close(.replaced)
-                service.logger.info("socket opened", metadata: ["room": "\(room)", "nodeId": "\(nodeId)"])
-                scheduleTimers(context: context)
-            }
+        if let refusal {
+            close(context: context, refusal)
+            return
+        }
+        switch service.registry.admit(peer, room: room, nodeId: nodeId, mayReplaceRegistered: authorized) {
+        case .nodeIdInUse:
+            close(context: context, .nodeIdInUse)
+        case .admitted(let replaced):
+            isAdmitted = true
+            replaced?.close(.replaced)
+            service.logger.info("socket opened", metadata: ["room": "\(room)", "nodeId": "\(nodeId)"])
+            scheduleTimers(context: context)
         }
     }
 

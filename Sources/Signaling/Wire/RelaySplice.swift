@@ -5,8 +5,9 @@ public import NIOCore
 ///
 /// No JSON object is ever built: SDP and candidates pass through as the client wrote them.
 public struct RelaySplice: Sendable {
-    /// `{"from":"<nodeId>","fromRole":"<role>"`, built once per registered sender.
-    private let senderPrefix: ByteBuffer
+    /// `{"from":"<nodeId>","fromRole":"<role>"`, built once per registered sender (an array, the
+    /// smallest way to keep it for every idle socket).
+    private let senderPrefix: [UInt8]
 
     /// The splice for a sender with this nodeId and role.
     public init(sender nodeId: String, role: PeerRole) {
@@ -16,11 +17,11 @@ public struct RelaySplice: Sendable {
         prefix.writeStaticString(#","fromRole":""#)
         prefix.writeString(role.rawValue)
         prefix.writeInteger(UInt8(ascii: "\""))
-        self.senderPrefix = prefix
+        self.senderPrefix = Array(buffer: prefix)
     }
 
     /// The number of bytes ``write(_:envelope:into:)`` adds at most beyond the message itself.
-    public var overhead: Int { senderPrefix.readableBytes + 1 }
+    public var overhead: Int { senderPrefix.count + 1 }
 
     /// Stamps a decoded message where it lies, without copying it: the prefix is written into
     /// the free bytes before the message, over which the opening brace becomes a comma.
@@ -33,20 +34,20 @@ public struct RelaySplice: Sendable {
         let view = message.readableBytesView
         guard let braceInView = view.firstIndex(of: UInt8(ascii: "{")) else { return false }
         let brace = message.readerIndex + view.distance(from: view.startIndex, to: braceInView)
-        let start = brace - senderPrefix.readableBytes
+        let start = brace - senderPrefix.count
         guard start >= headroom else { return false }
-        message.setBuffer(senderPrefix, at: start)
+        message.setBytes(senderPrefix, at: start)
         message.setInteger(UInt8(ascii: ","), at: brace)
         message.moveReaderIndex(to: start)
         return true
     }
 
     /// The bytes ``stampInPlace(_:envelope:keepingHeadroom:)`` needs before a message.
-    public var prefixLength: Int { senderPrefix.readableBytes }
+    public var prefixLength: Int { senderPrefix.count }
 
     /// Writes the stamped frame for `message`, which ``ClientFrameDecoder`` decoded as `envelope`.
     public func write(_ message: UnsafeRawBufferPointer, envelope: RelayEnvelope, into buffer: inout ByteBuffer) {
-        buffer.writeImmutableBuffer(senderPrefix)
+        buffer.writeBytes(senderPrefix)
         if !envelope.carriesSenderFields {
             // Fast path: everything after the opening brace follows the prefix unchanged. The
             // object has at least `type` and `to`, so a comma always belongs there.
