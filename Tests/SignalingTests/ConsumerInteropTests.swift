@@ -21,11 +21,10 @@ import Testing
     static func generate(_ type: String, kid: String) throws -> KeyPair {
         let run = try TokenInteropTests.python(["generate", type, kid])
         try #require(run.status == 0, "python generate failed: \(run.stderr)")
-        let pair = try #require(JSONValue(parsing: Array(run.stdout.utf8)))
+        let pair = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
         func json(_ member: String) throws -> String {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = .withoutEscapingSlashes
-            return String(decoding: try encoder.encode(try #require(pair[member])), as: UTF8.self)
+            let key = try #require(pair[member])
+            return String(decoding: try JSONSerialization.data(withJSONObject: key, options: .withoutEscapingSlashes), as: UTF8.self)
         }
         return KeyPair(privateJWK: try json("private"), publicJWK: try json("public"))
     }

@@ -1,4 +1,5 @@
 public import Foundation
+import NIOCore
 
 /// Mints room tokens: compact JWS, `EdDSA` over Ed25519, signed through libsodium.
 ///
@@ -30,18 +31,18 @@ public struct TokenIssuer: Sendable {
     public func issue(subject: String, timeToLive: TimeToLive, now: Date = Date()) -> IssuedToken {
         let issuedAt = Int(now.timeIntervalSince1970)
         let expiresAt = issuedAt + timeToLive.seconds
-        let claims: [String: JSONValue] = [
-            "sub": .string(subject),
-            "iss": .string(issuer),
-            "aud": .string(audience),
-            "iat": .number(Double(issuedAt)),
-            "exp": .number(Double(expiresAt)),
-            "jti": .string(UUID().uuidString.lowercased()),
-        ]
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let payload = try! encoder.encode(JSONValue.object(claims))
-        let signingInput = encodedHeader + "." + Base64.encode(payload)
+        // Claims in sorted order, written straight as JSON (no encoder on the mint path).
+        var payload = ByteBuffer()
+        payload.writeStaticString(#"{"aud":"#)
+        payload.writeJSONString(audience)
+        payload.writeString(#","exp":\#(expiresAt),"iat":\#(issuedAt),"iss":"#)
+        payload.writeJSONString(issuer)
+        payload.writeStaticString(#","jti":"#)
+        payload.writeJSONString(UUID().uuidString.lowercased())
+        payload.writeStaticString(#","sub":"#)
+        payload.writeJSONString(subject)
+        payload.writeStaticString("}")
+        let signingInput = encodedHeader + "." + Base64.encode(payload.readableBytesView)
         let signature = keys.privateKey.signature(for: Array(signingInput.utf8))
         return IssuedToken(
             token: signingInput + "." + Base64.encode(signature),
