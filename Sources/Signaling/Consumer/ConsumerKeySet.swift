@@ -10,17 +10,7 @@ public struct ConsumerKeySet: Sendable {
     /// Parses a configuration value: base64 (standard or URL alphabet, padded or not, wrapped
     /// or not) of the JSON, or the raw JSON itself when it starts with `{` or `[`.
     public init(configurationValue value: String) throws(ConsumerKeyError) {
-        let trimmed = value.trimmingASCIIWhitespace()
-        let json: [UInt8]
-        if trimmed.hasPrefix("{") || trimmed.hasPrefix("[") {
-            json = Array(trimmed.utf8)
-        } else {
-            let encoded = String(trimmed.filter { !$0.isWhitespace })
-            let variants: [Base64.Variant] = [.standard, .standardUnpadded, .urlSafe, .urlSafeUnpadded]
-            guard let decoded = variants.lazy.compactMap({ Base64.decode(encoded, variant: $0) }).first(where: { !$0.isEmpty })
-            else { throw ConsumerKeyError(.notBase64) }
-            json = decoded
-        }
+        guard let json = ConfigurationJSON.bytes(of: value) else { throw ConsumerKeyError(.notBase64) }
         try self.init(json: json)
     }
 

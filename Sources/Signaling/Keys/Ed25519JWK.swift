@@ -22,21 +22,9 @@ public struct Ed25519JWK: Sendable {
     }
 
     /// Parses a configuration value: base64 (standard or URL alphabet, padded or not) of the JWK
-    /// JSON, or the raw JSON itself when it starts with `{`. Errors name `variable`.
+    /// JSON (wrapped over lines or not), or the raw JSON itself. Errors name `variable`.
     public init(configurationValue value: String, variable: String) throws(KeyError) {
-        let trimmed = value.trimmingASCIIWhitespace()
-        let json: [UInt8]
-        if trimmed.hasPrefix("{") {
-            json = Array(trimmed.utf8)
-        } else {
-            // Wrapped output of `base64` (line breaks every 76 characters) is accepted too.
-            let encoded = String(trimmed.filter { !$0.isWhitespace })
-            let variants: [Base64.Variant] = [.standard, .standardUnpadded, .urlSafe, .urlSafeUnpadded]
-            guard let decoded = variants.lazy.compactMap({ Base64.decode(encoded, variant: $0) }).first else {
-                throw KeyError(variable: variable, reason: .notBase64)
-            }
-            json = decoded
-        }
+        guard let json = ConfigurationJSON.bytes(of: value) else { throw KeyError(variable: variable, reason: .notBase64) }
         try self.init(json: json, variable: variable)
     }
 
