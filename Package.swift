@@ -100,7 +100,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SignalingTests",
-            dependencies: ["Signaling"],
+            dependencies: ["Signaling", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -15,27 +15,32 @@ import Foundation
 public final class SignalService: Sendable {
     /// The validated configuration.
     public let configuration: SignalConfiguration
-    /// Who is in which room.
-    public let registry = RoomRegistry<SignalPeer>()
+    /// Who is in which room: the directory given at ``init(configuration:directory:logger:)``.
+    public var directory: any PeerDirectory { sessionSettings.directory }
     /// The logger for connection and start-up lines.
     public let logger: Logger
 
     let tokenVerifier: TokenVerifier?
     let tokenIssuer: TokenIssuer?
-    let consumerTokenVerifier: ConsumerTokenVerifier?
+    let sessionSettings: SessionSettings
     private let openSockets = Atomic<Int>(0)
     private let refusingUpgrades = Atomic<Bool>(false)
 
     /// The most `/signal` sockets held at once (from the open-file limit, see ``SocketLimit``).
     public let socketLimit: Int
 
-    /// Creates the service.
-    public init(configuration: SignalConfiguration, logger: Logger) {
+    /// Creates the service. `directory` holds its rooms: by default an in-process
+    /// ``RoomRegistry``.
+    public init(configuration: SignalConfiguration, directory: any PeerDirectory = RoomRegistry(), logger: Logger) {
         self.configuration = configuration
         self.logger = logger
         self.tokenVerifier = configuration.tokenVerifier
         self.tokenIssuer = configuration.tokenIssuerService
-        self.consumerTokenVerifier = configuration.consumerTokenVerifier
+        self.sessionSettings = SessionSettings(
+            directory: directory,
+            consumerAuthentication: configuration.consumerAuthentication,
+            registerTimeout: .seconds(Int64(configuration.registerTimeout.seconds)),
+            pingInterval: .seconds(Int64(configuration.pingInterval.seconds)))
         self.socketLimit = SocketLimit.forThisProcess()
     }
 
@@ -127,7 +132,7 @@ public final class SignalService: Sendable {
         let auth = tokenVerifier == nil ? "disabled" : "enabled"
         return JSONResponse.make(.ok) { body in
             body.writeString(
-                #"{"status":"ok","auth":"\#(auth)","peers":\#(openSocketCount),"rooms":\#(registry.roomCount),"ts":"\#(Timestamp.iso8601(Date()))"}"#
+                #"{"status":"ok","auth":"\#(auth)","peers":\#(openSocketCount),"rooms":\#(directory.roomCount),"ts":"\#(Timestamp.iso8601(Date()))"}"#
             )
         }
     }

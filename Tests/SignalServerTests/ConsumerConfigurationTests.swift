@@ -11,7 +11,7 @@ import Testing
     @Test func unsetMeansConsumersAreRefused() throws {
         let configuration = try ConfigurationTests.load(ConfigurationTests.authEnvironment())
         #expect(configuration.consumerKeys == nil)
-        #expect(configuration.consumerTokenVerifier == nil)
+        #expect(configuration.consumerAuthentication.refusal(token: "any") == .notConfigured)
         #expect(configuration.consumerAlgorithms == [.es256, .rs256])
         #expect(configuration.consumerWarnings.isEmpty)
     }
@@ -28,9 +28,9 @@ import Testing
         #expect(configuration.consumerAudience == IdentityProvider.audience)
         #expect(configuration.consumerAlgorithms == [.ps256, .es256])
         #expect(configuration.consumerWarnings.isEmpty)
-        let verifier = try #require(configuration.consumerTokenVerifier)
-        #expect(try verifier.verify(provider.token(subject: "agent")).subject == "agent")
-        #expect(throws: ConsumerTokenError.wrongAudience) { try verifier.verify(provider.token(audience: "other")) }
+        let authentication = configuration.consumerAuthentication
+        #expect(authentication.refusal(token: provider.token(subject: "agent")) == nil)
+        #expect(authentication.refusal(token: provider.token(audience: "other")) == .invalidToken(reason: "\(ConsumerTokenError.wrongAudience)"))
     }
 
     @Test func rawJSONIsAcceptedToo() throws {
@@ -79,8 +79,7 @@ import Testing
         #expect(loose.consumerWarnings.contains { $0.hasPrefix("CONSUMER_ISSUER is not set") })
         #expect(loose.consumerWarnings.contains { $0.hasPrefix("CONSUMER_AUDIENCE is not set") })
         // Unchecked means any iss and aud pass.
-        let verifier = try #require(loose.consumerTokenVerifier)
-        #expect(throws: Never.self) { try verifier.verify(provider.token(issuer: "anyone", audience: "anything")) }
+        #expect(loose.consumerAuthentication.refusal(token: provider.token(issuer: "anyone", audience: "anything")) == nil)
 
         environment["CONSUMER_ISSUER"] = IdentityProvider.issuer
         #expect(try ConfigurationTests.load(environment).consumerWarnings.count == 1)
@@ -90,7 +89,8 @@ import Testing
         let configuration = try ConfigurationTests.load([
             "AUTH_DISABLED": "true", "CONSUMER_PUBLIC_KEY_JWK": provider.configurationValue,
         ])
-        #expect(configuration.consumerTokenVerifier == nil)
+        // Auth off: consumers register without a token, whatever keys are set.
+        #expect(configuration.consumerAuthentication.refusal(token: nil) == nil)
         #expect(configuration.consumerWarnings.count == 1)
         #expect(configuration.consumerWarnings.first?.contains("auth is disabled") == true)
     }

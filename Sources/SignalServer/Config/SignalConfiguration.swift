@@ -67,12 +67,13 @@ public struct SignalConfiguration: Sendable {
         return TokenIssuer(keys: keys, issuer: tokenIssuer, audience: tokenAudience)
     }
 
-    /// The verifier for consumer tokens, or `nil` when auth is disabled or no consumer keys are
-    /// configured.
-    public var consumerTokenVerifier: ConsumerTokenVerifier? {
-        guard case .enabled = authentication, let consumerKeys else { return nil }
-        return ConsumerTokenVerifier(
-            keys: consumerKeys, algorithms: consumerAlgorithms, issuer: consumerIssuer, audience: consumerAudience)
+    /// How consumers authenticate: open when auth is disabled, refused when no consumer keys
+    /// are configured, otherwise verified against those keys.
+    public var consumerAuthentication: ConsumerAuthentication {
+        guard case .enabled = authentication else { return .open }
+        guard let consumerKeys else { return .notConfigured }
+        return .verified(
+            by: ConsumerTokenVerifier(keys: consumerKeys, algorithms: consumerAlgorithms, issuer: consumerIssuer, audience: consumerAudience))
     }
 
     /// Start-up warnings about consumer authentication: keys that are set but unused, and an

@@ -43,7 +43,7 @@ public enum SignalApplication {
         }
         var groupConfiguration = ServiceGroupConfiguration(
             services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        // Sockets get SignalSession.closeHandshakeTimeout (5 s) to answer their close frame.
+        // Sockets get SessionSettings.closeHandshakeTimeout (5 s) to answer their close frame.
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(8)
         groupConfiguration.maximumCancellationDuration = .seconds(1)
         try await ServiceGroup(configuration: groupConfiguration).run()

@@ -58,8 +58,11 @@ struct SignalChannel: ServerChildChannel, HTTPChannelHandler {
                         try channel.syncOptions?.setOption(
                             ChannelOptions.writeBufferWaterMark, value: .init(low: budget / 2, high: budget))
                         // After the 101 has gone out: a refusal reaches the client as a close code.
-                        let admission = Admission.decide(SignalQuery.admissionRequest(from: head.uri), verifier: service.tokenVerifier)
-                        let session = SignalSession(service: service, admission: admission)
+                        let request = SignalQuery.admissionRequest(from: head.uri)
+                        let machine = SignalSessionStateMachine(
+                            admission: Admission.decide(request, verifier: service.tokenVerifier), request: request,
+                            peer: SignalPeer(channel: channel), settings: service.sessionSettings)
+                        let session = SignalSession(service: service, machine: machine)
                         try channel.pipeline.syncOperations.addHandler(session)
                         return .signal
                     }

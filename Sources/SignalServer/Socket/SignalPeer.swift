@@ -1,12 +1,12 @@
-import NIOCore
+public import NIOCore
 import NIOWebSocket
-import Signaling
+public import Signaling
 
-/// The registry's handle for one `/signal` socket: how other sockets reach it.
+/// The directory's handle for one `/signal` socket of this process: how other sockets reach it.
 ///
 /// Safe to use from any event loop: writes and closes go through the channel, which hops to
 /// the socket's own loop when needed. All per-socket state stays in its ``SignalSession``.
-public final class SignalPeer: Sendable {
+public final class SignalPeer: PeerConnection {
     private let channel: any Channel
 
     init(channel: any Channel) {
@@ -17,13 +17,13 @@ public final class SignalPeer: Sendable {
     ///
     /// A socket over its outbound budget is already being closed as a slow consumer; frames
     /// for it are dropped so that a peer that does not read cannot grow our memory.
-    func deliver(_ text: ByteBuffer) {
+    public func deliver(_ text: ByteBuffer) {
         guard channel.isWritable else { return }
         channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: text), promise: nil)
     }
 
     /// Asks the socket's session to close with `code` (on the socket's own event loop).
-    func close(_ code: CloseCode) {
+    public func close(_ code: CloseCode) {
         channel.pipeline.fireUserInboundEventTriggered(SignalSession.CloseRequest(code: code))
     }
 }

@@ -3,13 +3,15 @@ import NIOCore
 import NIOWebSocket
 import Signaling
 
-/// One `/signal` socket after the upgrade: admission, registration, relay, pings, close.
+/// One `/signal` socket after the upgrade: the SwiftNIO adapter of a
+/// ``SignalSessionStateMachine``.
 ///
-/// A plain SwiftNIO handler on the socket's event loop: it owns all of the socket's state,
-/// never awaits, and touches shared state only through ``RoomRegistry``'s short critical
-/// sections. Admission (an Ed25519 verify, ~50 µs) is decided synchronously during the
-/// upgrade, before this handler reads anything, so frames that arrive with or right after the
-/// upgrade are handled after it, in order, and never dropped.
+/// It turns what happens on the channel into the machine's events and carries out the actions
+/// the machine returns; every protocol decision is the machine's. It runs on the socket's event
+/// loop, never awaits, and reassembles fragmented messages straight into a buffer with room in
+/// front for the relay stamp. Admission (an Ed25519 verify) was decided during the upgrade,
+/// before this handler reads anything, so frames that arrive with or right after the upgrade are
+/// handled after it, in order, and never dropped.
 final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
@@ -19,93 +21,53 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
         let code: CloseCode
     }
 
-    /// How long a closing socket waits for the client's close frame before dropping it.
-    static let closeHandshakeTimeout = TimeAmount.seconds(5)
-
-    private enum State {
-        case open
-        case closing
-        case closed
-    }
-
     private let service: SignalService
-    /// Set when admission refused the socket: it is closed with this as soon as it is added.
-    private var refusal: CloseCode?
-    private var peer: SignalPeer!
-    private var state = State.open
-    private var room = ""
-    private var nodeId = ""
-    private var isAdmitted = false
-    private var authorized = false
-    private var role: PeerRole?
-    private var splice: RelaySplice?
+    private var machine: SignalSessionStateMachine
     private var partialMessage: ByteBuffer?
-    // One timer per socket, for both the register deadline and the next ping: a scheduled
-    // callback costs no promise and no closure, which matters at 19,000 idle sockets.
+    // One timer per socket for the register deadline, the pings and the closing handshake: a
+    // scheduled callback costs no promise and no closure, which matters at 19,000 idle sockets.
     private var timer: NIOScheduledCallback?
-    private var timerContext: ChannelHandlerContext?
-    private var registerDeadline = NIODeadline.distantFuture
-    private var nextPing = NIODeadline.distantFuture
-    private var closeTimer: Scheduled<Void>?
-    private var lastHeard = NIODeadline.now()
-    private var closeCode: CloseCode?
+    private var context: ChannelHandlerContext?
 
-    /// A session for a socket whose admission was decided when it upgraded (only the decision
-    /// is kept: an idle socket does not carry its token).
-    init(service: SignalService, admission: Admission) {
+    /// A session for a socket whose admission was decided when it upgraded.
+    init(service: SignalService, machine: SignalSessionStateMachine) {
         self.service = service
-        switch admission {
-        case .refuse(let code):
-            refusal = code
-        case .admit(let room, let nodeId, let authorized):
-            self.room = room
-            self.nodeId = nodeId
-            self.authorized = authorized
-        }
+        self.machine = machine
     }
 
-    // MARK: - Lifecycle
+    // MARK: - Channel events
 
     func handlerAdded(context: ChannelHandlerContext) {
-        peer = SignalPeer(channel: context.channel)
+        self.context = context
         service.socketOpened()
-        if let refusal {
-            close(context: context, refusal)
-            return
-        }
-        switch service.registry.admit(peer, room: room, nodeId: nodeId, mayReplaceRegistered: authorized) {
-        case .nodeIdInUse:
-            close(context: context, .nodeIdInUse)
-        case .admitted(let replaced):
-            isAdmitted = true
-            replaced?.close(.replaced)
-            service.logger.info("socket opened", metadata: ["room": "\(room)", "nodeId": "\(nodeId)"])
-            scheduleTimers(context: context)
-        }
+        perform(machine.start(now: .now()), context: context)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        state = .closed
-        leaveRoom()
-        closeTimer?.cancel()
+        machine.channelInactive()
+        timer?.cancel()
+        timer = nil
+        self.context = nil
         service.socketClosed()
-        if isAdmitted {
-            service.logger.info(
-                "socket closed",
-                metadata: ["room": "\(room)", "nodeId": "\(nodeId)", "code": "\(closeCode?.code ?? 1006)"])
-        }
+        let code = machine.closeCode ?? CloseCode(1006, "")
+        service.logger.info(
+            machine.wasAdmitted ? "socket closed" : "socket refused",
+            metadata: [
+                "room": .string(machine.room.escapedForLog), "nodeId": .string(machine.nodeId.escapedForLog),
+                "code": "\(code.code)", "reason": .string(code.reason.escapedForLog),
+            ])
         context.fireChannelInactive()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let request = event as? CloseRequest {
-            close(context: context, request.code)
+            perform(machine.closeRequested(request.code, now: .now()), context: context)
         } else if event is ChannelShouldQuiesceEvent {
-            close(context: context, .shuttingDown)
+            perform(machine.closeRequested(.shuttingDown, now: .now()), context: context)
         } else if case ChannelEvent.inputClosed = event {
             // Hummingbird allows half-closure; a client that drops TCP without a close frame
-            // shows up here, not as channelInactive, so end the socket now.
-            context.close(promise: nil)
+            // shows up here, not as channelInactive.
+            perform(machine.inputClosed(), context: context)
         } else {
             context.fireUserInboundEventTriggered(event)
         }
@@ -114,266 +76,150 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         // Over MAX_OUTBOUND_BYTES (the high water mark): this peer does not read.
         if !context.channel.isWritable {
-            close(context: context, .slowConsumer)
+            perform(machine.writabilityLost(now: .now()), context: context)
         }
         context.fireChannelWritabilityChanged()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        service.logger.debug("socket error", metadata: ["nodeId": "\(nodeId)", "error": "\(error)"])
+        service.logger.debug(
+            "socket error", metadata: ["nodeId": .string(machine.nodeId.escapedForLog), "error": "\(error)"])
         // The frame decoder's errors end the socket with the close code RFC 6455 names (this
         // handler does the job of NIO's WebSocketProtocolErrorHandler, one pipeline step less
-        // per frame). The decoder cannot read on after them, so no close reply is awaited.
-        guard let error = error as? NIOWebSocketError, state == .open else {
+        // per frame).
+        guard let error = error as? NIOWebSocketError else {
             context.close(promise: nil)
             return
         }
-        let code = error == .invalidFrameLength ? CloseCode.messageTooLarge : CloseCode(1002, "protocol error")
-        state = .closing
-        closeCode = code
-        leaveRoom()
-        context.writeAndFlush(wrapOutboundOut(closeFrame(context: context, code)))
-            .assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        let violation = SignalSessionStateMachine.FrameViolation.undecodable(oversized: error == .invalidFrameLength)
+        perform(machine.frameViolation(violation, now: .now()), context: context)
     }
 
     // MARK: - Frames
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
-        lastHeard = .now()
+        let now = NIODeadline.now()
+        machine.heard(at: now)
         switch frame.opcode {
         case .connectionClose:
-            receivedClose(context: context, frame)
-        case _ where state != .open:
+            perform(machine.closeFrameReceived(payload: frame.unmaskedData, now: now), context: context)
+        case _ where !machine.isOpen:
             return
         case .text:
             if partialMessage != nil {
-                // RFC 6455 § 5.4: a new message may not start inside a fragmented one.
-                close(context: context, CloseCode(1002, "text frame inside a fragmented message"))
+                perform(machine.frameViolation(.textInsideFragment, now: now), context: context)
                 return
             }
-            receive(context: context, frame, into: messageBuffer(context: context, capacity: frame.data.readableBytes))
+            receive(frame, into: messageBuffer(context: context, capacity: frame.data.readableBytes), now: now, context: context)
         case .continuation:
             guard let message = partialMessage else {
-                close(context: context, CloseCode(1002, "continuation frame without a message"))
+                perform(machine.frameViolation(.continuationWithoutMessage, now: now), context: context)
                 return
             }
             partialMessage = nil  // keeps `message` uniquely referenced while it grows
             guard message.readableBytes + frame.data.readableBytes <= service.configuration.maxMessageBytes else {
-                close(context: context, .messageTooLarge)
+                perform(machine.frameViolation(.messageTooLarge, now: now), context: context)
                 return
             }
-            receive(context: context, frame, into: message)
+            receive(frame, into: message, now: now, context: context)
         case .binary:
-            close(context: context, .binaryFrame)
+            perform(machine.frameViolation(.binaryFrame, now: now), context: context)
         case .ping:
-            context.writeAndFlush(
-                wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil)
+            perform(machine.pingReceived(payload: frame.unmaskedData), context: context)
         default:
-            return  // pong: only `lastHeard` matters
+            return  // pong: being heard is all that matters
         }
     }
 
-    /// Adds a text or continuation frame's payload to `message`, and handles the message when
-    /// the frame ends it.
-    private func receive(context: ChannelHandlerContext, _ frame: WebSocketFrame, into message: consuming ByteBuffer) {
+    /// Adds a text or continuation frame's payload to `message`, and hands the message to the
+    /// machine when the frame ends it.
+    private func receive(_ frame: WebSocketFrame, into message: consuming ByteBuffer, now: NIODeadline, context: ChannelHandlerContext) {
         message.writeWebSocketUnmasked(frame.data, maskKey: frame.maskKey)
         if frame.fin {
-            handleMessage(context: context, message)
+            perform(machine.messageReceived(message, now: now), context: context)
         } else {
             partialMessage = message
         }
     }
 
-    /// Room for the largest server frame header (10 bytes) in front of a relayed message.
-    private static let frameHeaderRoom = 10
-
-    /// A buffer for an incoming message with free bytes in front of it, so that a relayed
-    /// message can be stamped and sent from where it lies (``RelaySplice/stampInPlace``).
+    /// A buffer for an incoming message with the machine's headroom free in front of it.
     private func messageBuffer(context: ChannelHandlerContext, capacity: Int) -> ByteBuffer {
-        let headroom = Self.frameHeaderRoom + (splice?.prefixLength ?? 0)
+        let headroom = machine.messageHeadroom
         var buffer = context.channel.allocator.buffer(capacity: headroom + capacity)
         buffer.moveWriterIndex(forwardBy: headroom)
         buffer.moveReaderIndex(forwardBy: headroom)
         return buffer
     }
 
-    private func handleMessage(context: ChannelHandlerContext, _ message: consuming ByteBuffer) {
-        let decoded = message.withUnsafeReadableBytes { bytes in
-            Result { () throws(ClientFrameError) in try ClientFrameDecoder.decode(bytes) }
-        }
-        switch decoded {
-        case .failure(.invalidUTF8):
-            close(context: context, .invalidUTF8)
-        case .failure(.badMessage(let reason)):
-            send(context: context, .error(.badMessage, reason))
-        case .success(.register(let registration)):
-            register(context: context, registration)
-        case .success(.heartbeat(let heartbeat)):
-            service.registry.heartbeat(peer, room: room, nodeId: nodeId, heartbeat)
-        case .success(.relay(let envelope)):
-            relay(context: context, message, envelope)
-        }
-    }
+    // MARK: - Actions
 
-    private func relay(context: ChannelHandlerContext, _ message: consuming ByteBuffer, _ envelope: RelayEnvelope) {
-        guard let role, let splice else {
-            send(context: context, .error(.notRegistered, "register before sending \(envelope.kind.rawValue)"))
+    private func perform(_ action: SignalSessionStateMachine.Action, context: ChannelHandlerContext) {
+        switch action {
+        case .none:
             return
-        }
-        switch service.registry.route(from: role, room: room, to: envelope.target) {
-        case .deliver(let target):
-            var frame = message
-            if !splice.stampInPlace(&frame, envelope: envelope, keepingHeadroom: Self.frameHeaderRoom) {
-                var copy = context.channel.allocator.buffer(capacity: frame.readableBytes + splice.overhead)
-                frame.withUnsafeReadableBytes { splice.write($0, envelope: envelope, into: &copy) }
-                frame = copy
-            }
+        case .deliver(let frame, let target):
             target.deliver(frame)
-        case .peerNotFound:
-            send(context: context, .error(.peerNotFound, "Peer \(envelope.target) is not connected"))
-        case .refused:
-            return  // consumer to consumer: never relayed, silently, as the JS server does
-        }
-    }
-
-    // MARK: - Registration
-
-    private func register(context: ChannelHandlerContext, _ registration: Registration) {
-        guard role == nil else { return }  // later registers are ignored
-        let list: ServerFrame?
-        switch registration.role {
-        case .consumer:
-            if service.tokenVerifier != nil, let refusal = consumerRefusal(token: registration.token) {
-                send(context: context, .authError(refusal.message))
-                close(context: context, refusal.close)
-                return
+        case .send(let frame):
+            send(frame, context: context)
+        case .admitted(let replaced, let due):
+            replaced?.close(.replaced)
+            service.logger.info(
+                "socket opened",
+                metadata: ["room": .string(machine.room.escapedForLog), "nodeId": .string(machine.nodeId.escapedForLog)])
+            armTimer(at: due, context: context)
+        case .pong(let payload):
+            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: payload)), promise: nil)
+        case .ping(let due):
+            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .ping, data: ByteBuffer())), promise: nil)
+            armTimer(at: due, context: context)
+        case .armTimer(let due):
+            armTimer(at: due, context: context)
+        case .close(let code, let due):
+            context.writeAndFlush(wrapOutboundOut(closeFrame(code, context: context)), promise: nil)
+            armTimer(at: due, context: context)
+        case .refuseConsumer(let refusal, let due):
+            if case .invalidToken(let reason) = refusal {
+                service.logger.debug(
+                    "consumer token refused",
+                    metadata: ["room": .string(machine.room.escapedForLog), "nodeId": .string(machine.nodeId.escapedForLog), "reason": "\(reason)"])
             }
-            list = service.registry.registerConsumer(peer, room: room, nodeId: nodeId).map(ServerFrame.serverList)
-        case .normal:
-            guard authorized else {
-                close(context: context, .normalRequiresToken)
-                return
-            }
-            list = service.registry
-                .registerNormal(peer, room: room, nodeId: nodeId, serveConsumers: registration.serveConsumers, capacity: registration.capacity)
-                .map(ServerFrame.peerList)
-        }
-        guard let list else { return }  // replaced while pending
-        role = registration.role
-        splice = RelaySplice(sender: nodeId, role: registration.role)
-        send(context: context, list)
-    }
-
-    /// With auth on, a consumer's `register` must carry an identity-provider token that
-    /// verifies against `CONSUMER_PUBLIC_KEY_JWK`. Returns the `auth-err` message and close
-    /// code SPEC § Roles and frames names when it does not, `nil` when the consumer may register.
-    /// Verification runs here on the event loop: one signature check, once per socket.
-    private func consumerRefusal(token: String?) -> (message: String, close: CloseCode)? {
-        guard let verifier = service.consumerTokenVerifier else {
-            return ("consumer authentication is not configured on this server", .consumerAuthNotConfigured)
-        }
-        guard let token, !token.isEmpty else { return ("missing consumer token", .missingConsumerToken) }
-        do {
-            _ = try verifier.verify(token)
-            return nil
-        } catch {
-            service.logger.debug(
-                "consumer token refused", metadata: ["room": "\(room)", "nodeId": "\(nodeId)", "reason": "\(error)"])
-            return ("invalid or expired consumer token", .invalidConsumerToken)
+            send(.authError(refusal.message), context: context)
+            context.writeAndFlush(wrapOutboundOut(closeFrame(refusal.closeCode, context: context)), promise: nil)
+            armTimer(at: due, context: context)
+        case .closeAfterWriting(let code, let due):
+            context.writeAndFlush(wrapOutboundOut(closeFrame(code, context: context)))
+                .assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            armTimer(at: due, context: context)
+        case .closeConnection:
+            context.close(promise: nil)
         }
     }
 
-    // MARK: - Output and closing
-
-    private func send(context: ChannelHandlerContext, _ frame: ServerFrame) {
+    private func send(_ frame: ServerFrame, context: ChannelHandlerContext) {
         var buffer = context.channel.allocator.buffer(capacity: 64)
         frame.encode(into: &buffer)
         context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: buffer)), promise: nil)
     }
 
-    /// Starts the closing handshake with `code`: leaves the room at once, sends the close
-    /// frame, and drops the connection when the client answers or after a timeout.
-    private func close(context: ChannelHandlerContext, _ code: CloseCode) {
-        guard state == .open else { return }
-        state = .closing
-        closeCode = code
-        leaveRoom()
-        context.writeAndFlush(wrapOutboundOut(closeFrame(context: context, code)), promise: nil)
-        let channel = context.channel
-        closeTimer = context.eventLoop.scheduleTask(in: Self.closeHandshakeTimeout) { channel.close(promise: nil) }
-    }
-
-    private func closeFrame(context: ChannelHandlerContext, _ code: CloseCode) -> WebSocketFrame {
+    private func closeFrame(_ code: CloseCode, context: ChannelHandlerContext) -> WebSocketFrame {
         var data = context.channel.allocator.buffer(capacity: 2 + code.reason.utf8.count)
         data.writeInteger(code.code)
         data.writeString(code.reason)
         return WebSocketFrame(fin: true, opcode: .connectionClose, data: data)
     }
 
-    private func receivedClose(context: ChannelHandlerContext, _ frame: WebSocketFrame) {
-        if state == .open {
-            // The client closes: echo its code (RFC 6455 § 5.5.1), then drop the connection.
-            var data = frame.unmaskedData
-            let code = data.readInteger(as: UInt16.self) ?? 1000
-            state = .closing
-            closeCode = CloseCode(code, "")
-            leaveRoom()
-            var reply = context.channel.allocator.buffer(capacity: 2)
-            reply.writeInteger(code)
-            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: reply)))
-                .assumeIsolated().whenComplete { _ in context.close(promise: nil) }
-        } else {
-            context.close(promise: nil)
-        }
-    }
-
-    private func leaveRoom() {
+    /// Replaces the socket's one timer with one due at `deadline`.
+    private func armTimer(at deadline: NIODeadline, context: ChannelHandlerContext) {
         timer?.cancel()
-        timer = nil
-        timerContext = nil
-        if isAdmitted {
-            service.registry.remove(peer, room: room, nodeId: nodeId)
-        }
-    }
-
-    // MARK: - Timers
-
-    private var pingInterval: TimeAmount { .seconds(Int64(service.configuration.pingInterval.seconds)) }
-
-    private func scheduleTimers(context: ChannelHandlerContext) {
-        let now = NIODeadline.now()
-        registerDeadline = now + .seconds(Int64(service.configuration.registerTimeout.seconds))
-        nextPing = now + pingInterval
-        timerContext = context
-        armTimer(context: context)
-    }
-
-    /// Schedules the timer for the register deadline (until the socket registers) or the next ping.
-    private func armTimer(context: ChannelHandlerContext) {
-        let due = role == nil ? min(registerDeadline, nextPing) : nextPing
-        timer = try? context.eventLoop.assumeIsolated().scheduleCallback(at: due, handler: self)
+        timer = try? context.eventLoop.assumeIsolated().scheduleCallback(at: deadline, handler: self)
     }
 }
 
 extension SignalSession: NIOScheduledCallbackHandler {
-    /// The register deadline (close 4002) or a ping (close when the peer has been silent for two
-    /// intervals), then the timer is armed again.
     func handleScheduledCallback(eventLoop: some EventLoop) {
-        guard state == .open, let context = timerContext else { return }
-        let now = NIODeadline.now()
-        if role == nil && now >= registerDeadline {
-            close(context: context, .registrationTimeout)
-            return
-        }
-        if now >= nextPing {
-            if now - lastHeard >= pingInterval * 2 {
-                close(context: context, .pingTimeout)
-                return
-            }
-            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .ping, data: ByteBuffer())), promise: nil)
-            nextPing = now + pingInterval
-        }
-        armTimer(context: context)
+        guard let context else { return }
+        timer = nil
+        perform(machine.timerFired(now: .now()), context: context)
     }
 }

@@ -21,6 +21,13 @@ public struct CloseCode: Sendable, Equatable, CustomStringConvertible {
     public static let shuttingDown = CloseCode(1001, "server shutting down")
     /// 1001: nothing was heard from the peer for two ping intervals.
     public static let pingTimeout = CloseCode(1001, "ping timeout")
+    /// 1002: the client's close frame carried a code that may not be sent, or the frame
+    /// decoder found a frame that breaks RFC 6455.
+    public static let protocolError = CloseCode(1002, "protocol error")
+    /// 1002: a new text message started inside a fragmented one (RFC 6455 § 5.4).
+    public static let textInsideFragment = CloseCode(1002, "text frame inside a fragmented message")
+    /// 1002: a continuation frame with no message to continue.
+    public static let continuationWithoutMessage = CloseCode(1002, "continuation frame without a message")
     /// 1003: a binary frame; this protocol is JSON text.
     public static let binaryFrame = CloseCode(1003, "binary frames are not supported")
     /// 1007: a text frame that is not UTF-8.

@@ -1,0 +1,67 @@
+/// Who is in which room, with which role: the one owner of room and peer state.
+///
+/// Sockets are keyed by (room, nodeId) from admission on; a socket is *pending* until its
+/// `register`. Every method answers at once and never awaits, because the socket handler calls
+/// it on its event loop; it returns what the caller must do (close the replaced peer, send a
+/// list, deliver a frame) and the caller does it. ``RoomRegistry`` is the in-process
+/// implementation and the default. A directory shared by several instances answers with
+/// ``PeerConnection`` handles of its own for members held elsewhere, so that "deliver" and
+/// "close" reach them without the socket handler knowing where they live.
+public protocol PeerDirectory: Sendable {
+    /// Number of rooms with at least one socket.
+    var roomCount: Int { get }
+
+    /// Number of sockets admitted to rooms, registered or pending.
+    var memberCount: Int { get }
+
+    /// Admits a socket as pending under (room, nodeId).
+    ///
+    /// A socket that proved its right to the key (`mayReplaceRegistered`: a valid room token,
+    /// or auth off) replaces any holder; a token-less socket may only replace a holder that is
+    /// still pending, so guessing a nodeId never evicts a live peer.
+    func admit(_ peer: any PeerConnection, room: String, nodeId: String, mayReplaceRegistered: Bool) -> DirectoryAdmission
+
+    /// Registers a pending socket as a normal peer; returns the other registered normal peers,
+    /// or `nil` when this socket no longer holds the key (it was replaced).
+    func registerNormal(
+        _ peer: any PeerConnection, room: String, nodeId: String, serveConsumers: Bool, capacity: Double?
+    ) -> [String]?
+
+    /// Registers a pending socket as a consumer; returns the normal peers it may use, rotated
+    /// round-robin per room, or `nil` when this socket no longer holds the key.
+    ///
+    /// Eligible: registered normal peers with `serveConsumers` whose `sessions` are under
+    /// their `capacity` (when they set one).
+    func registerConsumer(_ peer: any PeerConnection, room: String, nodeId: String) -> [String]?
+
+    /// Applies a normal peer's heartbeat; ignored for anyone else.
+    func heartbeat(_ peer: any PeerConnection, room: String, nodeId: String, _ heartbeat: Heartbeat)
+
+    /// Where a registered sender's relayed frame goes: the socket holding `to` in the room,
+    /// registered or still pending.
+    func route(from senderRole: PeerRole, room: String, to target: String) -> PeerRoute
+
+    /// Removes the socket if it still holds (room, nodeId); drops the room when it empties.
+    /// Returns whether anything was removed.
+    @discardableResult
+    func remove(_ peer: any PeerConnection, room: String, nodeId: String) -> Bool
+}
+
+/// The result of ``PeerDirectory/admit(_:room:nodeId:mayReplaceRegistered:)``.
+public enum DirectoryAdmission: Sendable {
+    /// The socket holds the key now; `replaced` is the older socket it took it from, which the
+    /// caller closes with ``CloseCode/replaced``.
+    case admitted(replaced: (any PeerConnection)?)
+    /// The key belongs to a member that this socket may not replace (4409).
+    case nodeIdInUse
+}
+
+/// The result of ``PeerDirectory/route(from:room:to:)``.
+public enum PeerRoute: Sendable {
+    /// Deliver to this peer.
+    case deliver(any PeerConnection)
+    /// No socket has that nodeId in the room.
+    case peerNotFound
+    /// Consumer to consumer: never relayed.
+    case refused
+}
