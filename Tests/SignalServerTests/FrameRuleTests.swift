@@ -209,3 +209,18 @@ extension FrameRuleTests {
         }
     }
 }
+
+extension FrameRuleTests {
+    /// RFC 6455 § 7.4: a client's close code is echoed only when a client may send it; 1005,
+    /// 1006, 1015 and codes below 1000 or in 1016–2999 are answered 1002, as is a one-byte payload.
+    @Test(arguments: [
+        ([0x03, 0xE8], UInt16(1000)), ([0x0F, 0xA0], 4000), ([0x03, 0xED], 1002), ([0x03, 0xEE], 1002), ([0x00, 0x01], 1002),
+        ([0x0B, 0xB7], 1002), ([0x03], 1002),
+    ] as [([UInt8], UInt16)])
+    func clientCloseCodesAreCheckedBeforeTheyAreEchoed(payload: [UInt8], reply: UInt16) async throws {
+        try await withBystanders { _, offender in
+            try await offender.send(bytes: payload, opcode: .connectionClose)
+            try await offender.expectClose(reply)
+        }
+    }
+}

@@ -14,12 +14,15 @@ struct TestServer: Sendable {
     let port: Int
     let service: SignalService
     let keys: SigningKeyPair?
+    /// Every line the server logged (at the level `start` was given).
+    let logs: LogCapture
     private let group: ServiceGroup
     private let running: Task<Void, any Error>
 
     /// Starts a server with auth on (fresh keys) unless `authDisabled`, after `configure`.
     static func start(
-        authDisabled: Bool = false, _ configure: (inout SignalConfiguration) -> Void = { _ in }
+        authDisabled: Bool = false, logLevel: Logger.Level = .warning,
+        _ configure: (inout SignalConfiguration) -> Void = { _ in }
     ) async throws -> TestServer {
         let keys = authDisabled ? nil : SigningKeyPair.generate()
         var configuration = SignalConfiguration(
@@ -27,8 +30,8 @@ struct TestServer: Sendable {
         configuration.host = "127.0.0.1"
         configuration.port = 0
         configure(&configuration)
-        var logger = Logger(label: "signal-test")
-        logger.logLevel = .warning
+        let logs = LogCapture()
+        let logger = logs.logger(level: logLevel)
         let service = SignalService(configuration: configuration, logger: logger)
         let (ports, portContinuation) = AsyncStream<Int>.makeStream()
         let application = SignalApplication.make(service: service, eventLoopGroup: MultiThreadedEventLoopGroup.singleton) {
@@ -45,15 +48,16 @@ struct TestServer: Sendable {
             running.cancel()
             throw TestSocket.Failure.timedOut("the server to listen")
         }
-        return TestServer(port: port, service: service, keys: keys, group: group, running: running)
+        return TestServer(port: port, service: service, keys: keys, logs: logs, group: group, running: running)
     }
 
     /// Runs `body` against a fresh server and always stops it.
     static func with<T>(
-        authDisabled: Bool = false, _ configure: (inout SignalConfiguration) -> Void = { _ in },
+        authDisabled: Bool = false, logLevel: Logger.Level = .warning,
+        _ configure: (inout SignalConfiguration) -> Void = { _ in },
         _ body: (TestServer) async throws -> T
     ) async throws -> T {
-        let server = try await start(authDisabled: authDisabled, configure)
+        let server = try await start(authDisabled: authDisabled, logLevel: logLevel, configure)
         do {
             let result = try await body(server)
             try await server.stop()
