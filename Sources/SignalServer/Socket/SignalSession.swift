@@ -49,7 +49,7 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
         timer = nil
         self.context = nil
         service.socketClosed()
-        let code = machine.closeCode ?? CloseCode(1006, "")
+        let code = machine.closeCode ?? .abnormalClosure
         service.logger.info(
             machine.wasAdmitted ? "socket closed" : "socket refused",
             metadata: [

@@ -242,12 +242,12 @@ public struct SignalSessionStateMachine {
         let reply: CloseCode
         switch payload.readableBytes {
         case 0:
-            reply = CloseCode(1000, "")
+            reply = .echoing(1000)
         case 1:
             reply = .protocolError
         default:
             let code = payload.readInteger(as: UInt16.self)!
-            reply = Self.mayBeSentByClient(code) ? CloseCode(code, "") : .protocolError
+            reply = Self.mayBeSentByClient(code) ? .echoing(code) : .protocolError
         }
         leave(closingWith: reply)
         return .closeAfterWriting(reply, timerAt: now + settings.closeHandshakeTimeout)
@@ -256,13 +256,13 @@ public struct SignalSessionStateMachine {
     /// The client shut its side of the TCP connection without a close frame.
     public mutating func inputClosed() -> Action {
         if phase.isClosed { return .none }
-        leave(closingWith: closeCode ?? CloseCode(1006, ""))
+        leave(closingWith: .abnormalClosure)
         return .closeConnection
     }
 
     /// The connection is gone: leave the room if the socket still holds its key.
     public mutating func channelInactive() {
-        leave(closingWith: closeCode ?? CloseCode(1006, ""))
+        leave(closingWith: .abnormalClosure)
         phase = .closed
     }
 

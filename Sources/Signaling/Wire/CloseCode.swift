@@ -15,6 +15,11 @@ public struct CloseCode: Sendable, Equatable, CustomStringConvertible {
     /// `"<code> <reason>"`.
     public var description: String { "\(code) \(reason)" }
 
+    /// The reply to a client's close frame: its own `code`, no reason (RFC 6455 § 5.5.1).
+    public static func echoing(_ code: UInt16) -> CloseCode { CloseCode(code, "") }
+
+    /// 1006: the connection ended without a close frame (never sent; what the log records).
+    public static let abnormalClosure = CloseCode(1006, "connection ended without a close frame")
     /// 1000: a newer socket took this (room, nodeId).
     public static let replaced = CloseCode(1000, "replaced by new connection")
     /// 1001: the server is stopping.
