@@ -8,6 +8,7 @@ struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Run the signaling server (the default command).",
+        usage: "signal-server serve [--env-file <path>] [<setting flags> ...]",
         discussion: SettingsHelp.text())
 
     @OptionGroup var sources: ConfigurationSources
@@ -16,13 +17,21 @@ struct ServeCommand: AsyncParsableCommand {
     /// one property per setting).
     @Argument(parsing: .allUnrecognized, help: .hidden) var settingArguments: [String] = []
 
-    func run() async throws {
-        let flags: [String: String]
+    func validate() throws {
+        _ = try settingFlags()
+    }
+
+    /// The settings the flags give, by variable name.
+    private func settingFlags() throws(ValidationError) -> [String: String] {
         do {
-            flags = try SettingArguments.values(settingArguments)
+            return try SettingArguments.values(settingArguments)
         } catch {
             throw ValidationError(error.description)
         }
+    }
+
+    func run() async throws {
+        let flags = try settingFlags()
         let configuration: SignalConfiguration
         do {
             configuration = try SignalConfiguration(reader: try await sources.reader(flags: flags))

@@ -50,7 +50,7 @@ import Testing
     }
 
     @Test func decodesEscapedTypeAndTarget() throws {
-        #expect(try Self.decode(#"{"t\u0079pe":"\u006ffer","to":"b"}"#) == Self.relay(.offer, to: "b"))
+        #expect(try Self.decode(#"{"t\u0079pe":"\u006fffer","to":"b"}"#) == Self.relay(.offer, to: "b"))
         #expect(try Self.decode(#"{"type":"offer","to":"a\"b\\c\u00e9"}"#) == Self.relay(.offer, to: "a\"b\\cé"))
         #expect(try Self.decode(#"{"type":"offer","to":"\ud83d\ude00"}"#) == Self.relay(.offer, to: "😀"))
         #expect(try Self.decode(#"{"type":"offer","to":"ünïcødé"}"#) == Self.relay(.offer, to: "ünïcødé"))

@@ -36,7 +36,7 @@ public struct Setting: Sendable {
 
     /// A setting stored in `field`, whose default is the value `field` starts with.
     init<Value>(
-        _ variable: String, _ field: WritableKeyPath<ConfigurationDraft, Value> & Sendable, _ parser: SettingParser<Value>,
+        _ variable: String, _ field: any WritableKeyPath<ConfigurationDraft, Value> & Sendable, _ parser: SettingParser<Value>,
         secret: Bool = false, help: String
     ) {
         self.variable = variable
@@ -52,7 +52,7 @@ public struct Setting: Sendable {
     /// A setting stored in the optional `field`; `unset` describes the default when `field`
     /// starts as `nil`.
     init<Value>(
-        _ variable: String, _ field: WritableKeyPath<ConfigurationDraft, Value?> & Sendable, _ parser: SettingParser<Value>,
+        _ variable: String, _ field: any WritableKeyPath<ConfigurationDraft, Value?> & Sendable, _ parser: SettingParser<Value>,
         unset: String = "unset", secret: Bool = false, help: String
     ) {
         self.variable = variable

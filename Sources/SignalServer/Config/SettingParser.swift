@@ -58,7 +58,7 @@ extension SettingParser where Value == TimeToLive {
     static let timeToLive = SettingParser(
         form: .value(valueName: "duration"),
         parse: { (text: String) throws(InvalidSettingValue) -> TimeToLive in
-            do {
+            do throws(TimeToLiveError) {
                 return try TimeToLive(parsing: text)
             } catch {
                 throw InvalidSettingValue(problem: error.description)
@@ -90,7 +90,7 @@ extension SettingParser where Value == [ConsumerAlgorithm] {
     static let consumerAlgorithms = SettingParser(
         form: .value(valueName: "list"),
         parse: { (text: String) throws(InvalidSettingValue) -> [ConsumerAlgorithm] in
-            do {
+            do throws(ConsumerAlgorithmError) {
                 return try ConsumerAlgorithm.list(parsing: text)
             } catch {
                 throw InvalidSettingValue(problem: error.description)
@@ -104,7 +104,7 @@ extension SettingParser where Value == ConsumerKeySet {
     static let consumerKeys = SettingParser(
         form: .value(valueName: "jwks"),
         parse: { (text: String) throws(InvalidSettingValue) -> ConsumerKeySet in
-            do {
+            do throws(ConsumerKeyError) {
                 return try ConsumerKeySet(configurationValue: text)
             } catch {
                 throw InvalidSettingValue(problem: error.description)
