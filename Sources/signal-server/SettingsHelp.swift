@@ -8,7 +8,7 @@ enum SettingsHelp {
     private static let indent = "      "
 
     /// Every setting, one block each.
-    static func text(_ settings: [Setting] = SignalConfiguration.settings) -> String {
+    static func text(_ settings: [ConfigurationSetting] = SignalConfiguration.settings) -> String {
         var lines = [
             "Settings (flag, environment variable, default). Flags win over the environment,",
             "the environment over the .env file:",

@@ -20,7 +20,7 @@ struct ConfigurationDraft {
     init() {}
 
     /// Reads `settings` from `reader`, in order, stopping at the first invalid value.
-    init(reading reader: ConfigReader, _ settings: [Setting] = SignalConfiguration.settings) throws(ConfigurationError) {
+    init(reading reader: ConfigReader, _ settings: [ConfigurationSetting] = SignalConfiguration.settings) throws(ConfigurationError) {
         for setting in settings {
             try setting.read(from: reader, into: &self)
         }

@@ -7,7 +7,7 @@
 public enum SettingArguments {
     /// The value each flag in `arguments` gives, under its variable name (a later flag wins).
     public static func values(
-        _ arguments: [String], settings: [Setting] = SignalConfiguration.settings
+        _ arguments: [String], settings: [ConfigurationSetting] = SignalConfiguration.settings
     ) throws(SettingArgumentError) -> [String: String] {
         var values: [String: String] = [:]
         var remaining = arguments[...]
@@ -32,28 +32,5 @@ public enum SettingArguments {
             }
         }
         return values
-    }
-}
-
-/// Why ``SettingArguments`` refused the arguments. The description names the flag, never a
-/// value (which may be a secret).
-public enum SettingArgumentError: Error, Equatable, CustomStringConvertible {
-    /// No setting has this flag.
-    case unknownFlag(String)
-    /// The flag takes a value and is the last argument.
-    case missingValue(flag: String)
-    /// `--no-name=value`.
-    case valueForNegatedFlag(flag: String)
-    /// A value that follows no flag.
-    case strayValue
-
-    /// One line for the command line.
-    public var description: String {
-        switch self {
-        case .unknownFlag(let flag): return "unknown option \(flag)"
-        case .missingValue(let flag): return "missing value for \(flag)"
-        case .valueForNegatedFlag(let flag): return "\(flag) takes no value"
-        case .strayValue: return "unexpected argument: a value without a flag before it"
-        }
     }
 }

@@ -1,10 +1,10 @@
 import Logging
 import Signaling
 
-/// How a ``Setting`` turns its text into a typed value, and its default back into text.
+/// How a ``ConfigurationSetting`` turns its text into a typed value, and its default back into text.
 struct SettingParser<Value>: Sendable {
     /// How the flag takes its value: a switch for booleans, `--name <valueName>` otherwise.
-    let form: Setting.Form
+    let form: ConfigurationSetting.Form
     /// The value, or why the text is not one.
     let parse: @Sendable (String) throws(InvalidSettingValue) -> Value
     /// The text that parses back to `value`, for the help and the README.
@@ -110,5 +110,6 @@ extension SettingParser where Value == ConsumerKeySet {
                 throw InvalidSettingValue(problem: error.description)
             }
         },
+        // Never shown: the default is unset.
         format: { _ in "set" })
 }

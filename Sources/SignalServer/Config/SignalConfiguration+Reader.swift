@@ -26,7 +26,7 @@ extension SignalConfiguration {
     }
 
     /// The entries of ``settings`` for `variables`.
-    private static func settings(named variables: Set<String>) -> [Setting] {
+    private static func settings(named variables: Set<String>) -> [ConfigurationSetting] {
         settings.filter { variables.contains($0.variable) }
     }
 }

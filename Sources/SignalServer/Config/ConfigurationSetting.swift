@@ -6,7 +6,7 @@ import Configuration
 /// ``SignalConfiguration/settings`` lists every setting; the configuration reader, the `serve`
 /// flags and `serve --help` all come from that table, and a test holds `.env.example` and the
 /// README's table to it.
-public struct Setting: Sendable {
+public struct ConfigurationSetting: Sendable {
     /// How the setting is given as a `serve` flag.
     public enum Form: Sendable, Equatable {
         /// `--name <valueName>` or `--name=<valueName>`.
@@ -36,8 +36,8 @@ public struct Setting: Sendable {
 
     /// A setting stored in `field`, whose default is the value `field` starts with.
     init<Value>(
-        _ variable: String, _ field: any WritableKeyPath<ConfigurationDraft, Value> & Sendable, _ parser: SettingParser<Value>,
-        secret: Bool = false, help: String
+        _ variable: String, _ field: any WritableKeyPath<ConfigurationDraft, Value> & Sendable,
+        _ parser: SettingParser<Value>, secret: Bool = false, help: String
     ) {
         self.variable = variable
         self.form = parser.form
@@ -52,8 +52,8 @@ public struct Setting: Sendable {
     /// A setting stored in the optional `field`; `unset` describes the default when `field`
     /// starts as `nil`.
     init<Value>(
-        _ variable: String, _ field: any WritableKeyPath<ConfigurationDraft, Value?> & Sendable, _ parser: SettingParser<Value>,
-        unset: String = "unset", secret: Bool = false, help: String
+        _ variable: String, _ field: any WritableKeyPath<ConfigurationDraft, Value?> & Sendable,
+        _ parser: SettingParser<Value>, unset: String = "unset", secret: Bool = false, help: String
     ) {
         self.variable = variable
         self.form = parser.form
