@@ -11,6 +11,25 @@ struct SettingParser<Value>: Sendable {
     let format: @Sendable (Value) -> String
 }
 
+extension SettingParser {
+    /// A `--name <valueName>` parser over `make`, whose error description is the problem.
+    static func reporting<Failure: Error & CustomStringConvertible>(
+        valueName: String, _ make: @escaping @Sendable (String) throws(Failure) -> Value,
+        format: @escaping @Sendable (Value) -> String
+    ) -> Self {
+        SettingParser(
+            form: .value(valueName: valueName),
+            parse: { (text: String) throws(InvalidSettingValue) -> Value in
+                do throws(Failure) {
+                    return try make(text)
+                } catch {
+                    throw InvalidSettingValue(problem: error.description)
+                }
+            },
+            format: format)
+    }
+}
+
 extension SettingParser where Value == Bool {
     /// `true`, `1`, `yes`, `on` or `false`, `0`, `no`, `off`, empty (any case).
     static let boolean = SettingParser(
@@ -55,15 +74,8 @@ extension SettingParser where Value == String {
 
 extension SettingParser where Value == TimeToLive {
     /// A TTL string (`30s`, `10m`, `1y`; SPEC § Room tokens).
-    static let timeToLive = SettingParser(
-        form: .value(valueName: "duration"),
-        parse: { (text: String) throws(InvalidSettingValue) -> TimeToLive in
-            do throws(TimeToLiveError) {
-                return try TimeToLive(parsing: text)
-            } catch {
-                throw InvalidSettingValue(problem: error.description)
-            }
-        },
+    static let timeToLive = reporting(
+        valueName: "duration", { (text: String) throws(TimeToLiveError) in try TimeToLive(parsing: text) },
         format: { timeToLive in
             // The largest unit that divides the length: 31557600 s reads `1y`.
             let units = [("y", 31_557_600), ("w", 604_800), ("d", 86_400), ("h", 3_600), ("m", 60)]
@@ -87,29 +99,15 @@ extension SettingParser where Value == Logger.Level {
 
 extension SettingParser where Value == [ConsumerAlgorithm] {
     /// A comma-separated list of consumer-token algorithms.
-    static let consumerAlgorithms = SettingParser(
-        form: .value(valueName: "list"),
-        parse: { (text: String) throws(InvalidSettingValue) -> [ConsumerAlgorithm] in
-            do throws(ConsumerAlgorithmError) {
-                return try ConsumerAlgorithm.list(parsing: text)
-            } catch {
-                throw InvalidSettingValue(problem: error.description)
-            }
-        },
+    static let consumerAlgorithms = reporting(
+        valueName: "list", { (text: String) throws(ConsumerAlgorithmError) in try ConsumerAlgorithm.list(parsing: text) },
         format: { $0.map(\.rawValue).joined(separator: ",") })
 }
 
 extension SettingParser where Value == ConsumerKeySet {
     /// Base64 (or raw JSON) of a JWK, a JWK array or a JWKS.
-    static let consumerKeys = SettingParser(
-        form: .value(valueName: "jwks"),
-        parse: { (text: String) throws(InvalidSettingValue) -> ConsumerKeySet in
-            do throws(ConsumerKeyError) {
-                return try ConsumerKeySet(configurationValue: text)
-            } catch {
-                throw InvalidSettingValue(problem: error.description)
-            }
-        },
+    static let consumerKeys = reporting(
+        valueName: "jwks", { (text: String) throws(ConsumerKeyError) in try ConsumerKeySet(configurationValue: text) },
         // Never shown: the default is unset.
         format: { _ in "set" })
 }
