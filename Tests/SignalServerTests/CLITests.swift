@@ -1,4 +1,5 @@
 import Foundation
+import SignalServer
 import Signaling
 import Testing
 
@@ -121,5 +122,32 @@ import Testing
         for flag in ["--port", "--host", "--auth-disabled", "--max-message-bytes", "--ping-interval", "--env-file"] {
             #expect(help.stdout.contains(flag), "serve --help lists \(flag)")
         }
+        // Every setting of the table, with its variable and default.
+        for setting in SignalConfiguration.settings {
+            #expect(
+                help.stdout.contains("\(setting.flag)") && help.stdout.contains("(\(setting.variable), default: \(setting.defaultDescription))"),
+                "serve --help lists \(setting.variable)")
+        }
+    }
+
+    @Test func flagsWinOverTheEnvironmentAndAreCheckedLikeIt() async throws {
+        let directory = try CommandLineTool.temporaryDirectory()
+        // The bad PORT in the environment is overridden by --port; the bad flag value is refused.
+        let result = try await CommandLineTool.run(
+            ["serve", "--auth-disabled", "--port", "0", "--max-message-bytes=lots"], in: directory,
+            environment: ["PORT": "eighty", "AUTH_DISABLED": "false"])
+        #expect(result.status == 1)
+        #expect(result.stderr == "error: MAX_MESSAGE_BYTES: must be a whole number from 128 to 67108864\n")
+        // The default command takes the same flags.
+        let bare = try await CommandLineTool.run(["--no-demo-page", "--port", "70000"], in: directory, environment: ["AUTH_DISABLED": "true"])
+        #expect(bare.status == 1)
+        #expect(bare.stderr.hasPrefix("error: PORT"))
+    }
+
+    @Test func anUnknownFlagIsAUsageError() async throws {
+        let directory = try CommandLineTool.temporaryDirectory()
+        let result = try await CommandLineTool.run(["serve", "--prot", "80"], in: directory, environment: ["AUTH_DISABLED": "true"])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("unknown option --prot"))
     }
 }

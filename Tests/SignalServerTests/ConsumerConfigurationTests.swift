@@ -30,7 +30,7 @@ import Testing
         #expect(configuration.consumerWarnings.isEmpty)
         let authentication = configuration.consumerAuthentication
         #expect(authentication.refusal(token: provider.token(subject: "agent")) == nil)
-        #expect(authentication.refusal(token: provider.token(audience: "other")) == .invalidToken(reason: "\(ConsumerTokenError.wrongAudience)"))
+        #expect(authentication.refusal(token: provider.token(audience: "other")) == .invalidToken(reason: "\(TokenError.wrongAudience)"))
     }
 
     @Test func rawJSONIsAcceptedToo() throws {

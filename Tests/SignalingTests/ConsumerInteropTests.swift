@@ -73,12 +73,12 @@ import Testing
 
     func refusal(
         _ token: String, by verifier: ConsumerTokenVerifier? = nil, sourceLocation: SourceLocation = #_sourceLocation
-    ) throws -> ConsumerTokenError? {
+    ) throws -> TokenError? {
         do {
             _ = try (verifier ?? self.verifier()).verify(token, now: Self.clock)
             Issue.record("accepted \(token)", sourceLocation: sourceLocation)
             return nil
-        } catch let error as ConsumerTokenError {
+        } catch let error as TokenError {
             return error
         }
     }

@@ -37,16 +37,16 @@ import Testing
 
     @Test func theRFCExamplesExpire() throws {
         let atExpiry = Date(timeIntervalSince1970: TimeInterval(RFC7515.expiry))
-        #expect(throws: ConsumerTokenError.expired) { try Self.both.verify(RFC7515.A3.token, now: atExpiry) }
-        #expect(throws: ConsumerTokenError.expired) { try Self.both.verify(RFC7515.A2.token, now: atExpiry) }
+        #expect(throws: TokenError.expired) { try Self.both.verify(RFC7515.A3.token, now: atExpiry) }
+        #expect(throws: TokenError.expired) { try Self.both.verify(RFC7515.A2.token, now: atExpiry) }
     }
 
     @Test func theRFCExamplesCheckIssuerAndAudienceWhenConfigured() throws {
         let strictIssuer = try Self.verifier(RFC7515.A3.publicJWK, issuer: "jane")
-        #expect(throws: ConsumerTokenError.wrongIssuer) { try strictIssuer.verify(RFC7515.A3.token, now: Self.beforeExpiry) }
+        #expect(throws: TokenError.wrongIssuer) { try strictIssuer.verify(RFC7515.A3.token, now: Self.beforeExpiry) }
         // The payload has no `aud`: a configured audience refuses it.
         let strictAudience = try Self.verifier(RFC7515.A3.publicJWK, audience: "joe")
-        #expect(throws: ConsumerTokenError.wrongAudience) { try strictAudience.verify(RFC7515.A3.token, now: Self.beforeExpiry) }
+        #expect(throws: TokenError.wrongAudience) { try strictAudience.verify(RFC7515.A3.token, now: Self.beforeExpiry) }
     }
 
     @Test func aFlippedSignatureBitIsRefused() throws {
@@ -55,18 +55,18 @@ import Testing
             let signature = try #require(Base64.decode(parts[2]))
             for byte in [0, signature.count / 2, signature.count - 1] {
                 let forged = parts[0] + "." + parts[1] + "." + Base64.encode(signature.flippingBit(0, ofByte: byte))
-                #expect(throws: ConsumerTokenError.badSignature) { try Self.both.verify(forged, now: Self.beforeExpiry) }
+                #expect(throws: TokenError.badSignature) { try Self.both.verify(forged, now: Self.beforeExpiry) }
             }
         }
     }
 
     @Test func aKeyOfTheRightTypeButAnotherValueIsRefused() throws {
         // A.3's token against the RSA key only: no EC key fits.
-        #expect(throws: ConsumerTokenError.noKeyForAlgorithm) {
+        #expect(throws: TokenError.noKeyForAlgorithm) {
             try Self.verifier(RFC7515.A2.publicJWK).verify(RFC7515.A3.token, now: Self.beforeExpiry)
         }
         // A.2's token with RS256 not allowed.
-        #expect(throws: ConsumerTokenError.algorithmNotAllowed) {
+        #expect(throws: TokenError.algorithmNotAllowed) {
             try Self.verifier(RFC7515.A2.publicJWK, algorithms: [.es256, .ps256]).verify(RFC7515.A2.token, now: Self.beforeExpiry)
         }
     }
@@ -75,13 +75,13 @@ import Testing
         let header = Base64.encode(Array(#"{"alg":"ES256","kid":"missing"}"#.utf8))
         let parts = RFC7515.A3.token.split(separator: ".").map(String.init)
         let token = header + "." + parts[1] + "." + parts[2]
-        #expect(throws: ConsumerTokenError.unknownKeyID) { try Self.both.verify(token, now: Self.beforeExpiry) }
+        #expect(throws: TokenError.unknownKeyID) { try Self.both.verify(token, now: Self.beforeExpiry) }
     }
 
     @Test func structuralRefusals() throws {
         let parts = RFC7515.A3.token.split(separator: ".").map(String.init)
         let verifier = try Self.both
-        func refusal(_ token: String) -> ConsumerTokenError? {
+        func refusal(_ token: String) -> TokenError? {
             do {
                 _ = try verifier.verify(token, now: Self.beforeExpiry)
                 return nil

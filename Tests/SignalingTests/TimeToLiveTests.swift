@@ -22,7 +22,11 @@ import Testing
     func acceptsEveryFormOfEveryUnit(_ spelling: String) throws {
         let unitSeconds = try #require(Self.units.first { $0.spelling == spelling }).seconds
         for unit in [spelling, spelling.uppercased(), Self.mixedCase(spelling)] {
-            for form in ["2\(unit)", "2 \(unit)", "+2\(unit)", "+2 \(unit)", "2\(unit) from now", "+2 \(unit) from now"] {
+            let forms = [
+                "2\(unit)", "2 \(unit)", "+2\(unit)", "+2 \(unit)", "+ 2\(unit)", "+ 2 \(unit)",
+                "2\(unit) from now", "+2 \(unit) from now", "+ 2 \(unit) from now",
+            ]
+            for form in forms {
                 let parsed = try TimeToLive(parsing: form)
                 #expect(parsed.seconds == 2 * unitSeconds, "\(form)")
             }
@@ -32,7 +36,7 @@ import Testing
     @Test(arguments: [
         ("1s", 1), ("24h", 86_400), ("1.5h", 5_400), (".5d", 43_200), ("0.5d", 43_200), ("1y", 31_557_600),
         (".25y", 7_889_400), ("1.0001s", 1), ("1.6s", 2), ("0.9s", 1), ("90m", 5_400), ("7 days", 604_800),
-        ("2 weeks from now", 1_209_600), ("+30 min", 1_800), ("10 SECONDS FROM NOW", 10), ("007s", 7),
+        ("2 weeks from now", 1_209_600), ("+30 min", 1_800), ("+ 2h", 7_200), ("+ .5d", 43_200), ("10 SECONDS FROM NOW", 10), ("007s", 7),
         ("1000y", 31_557_600_000),
     ])
     func parses(_ text: String, _ seconds: Int) throws {
@@ -40,13 +44,14 @@ import Testing
     }
 
     @Test(arguments: [
-        ("-1h", TimeToLiveError.negative), ("-1 h", .negative), ("-0.5d from now", .negative),
+        ("-1h", TimeToLiveError.negative), ("-1 h", .negative), ("- 2h", .negative), ("- 2 hours", .negative), ("-0.5d from now", .negative),
         ("1h ago", .past), ("1 hour ago", .past), ("+1h ago", .past), ("1H AGO", .past),
         ("0s", .zero), ("0.1s", .zero), ("0.4s", .zero), ("0y", .zero), (".0h", .zero),
         ("", .malformed), ("h", .malformed), ("1", .malformed), ("1x", .malformed), ("1.h", .malformed),
         ("1..5h", .malformed), ("1.5.5h", .malformed), ("1 h ", .malformed), (" 1h", .malformed), ("1  h", .malformed),
         ("one hour", .malformed), ("1h1m", .malformed), ("1ms", .malformed), ("1 hours from now ", .malformed),
-        ("1h from", .malformed), ("from now", .malformed), ("+", .malformed), ("++1h", .malformed),
+        ("1h from", .malformed), ("from now", .malformed), ("+", .malformed), ("++1h", .malformed), ("+ ", .malformed), ("+  2h", .malformed), (" +2h", .malformed),
+        ("+ +2h", .malformed), ("+\t2h", .malformed),
         ("1e3s", .malformed), ("1,5h", .malformed), ("1_000s", .malformed), ("１h", .malformed), ("1\th", .malformed),
         ("1h\n", .malformed), ("[\"1h\"]", .malformed), ("1 hourss", .malformed),
     ])

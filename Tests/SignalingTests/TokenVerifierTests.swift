@@ -66,6 +66,12 @@ import Testing
         expect(token(header: header), refusedWith: .unsupportedAlgorithm)
     }
 
+    @Test(arguments: [#"{"alg":"EdDSA","crit":["exp"],"exp":1}"#, #"{"alg":"EdDSA","crit":[]}"#, #"{"alg":"EdDSA","crit":null}"#])
+    func refusesACriticalHeader(_ header: String) {
+        // Signed with the right key: only `crit` is wrong (SPEC v3).
+        expect(token(header: header), refusedWith: .criticalHeader)
+    }
+
     @Test func refusesAnUnsignedAlgNoneToken() {
         // The classic attack leaves the signature segment empty.
         let header = Base64.encode(Array(#"{"alg":"none"}"#.utf8))
@@ -257,8 +263,9 @@ import Testing
 
     @Test func errorsDescribeDistinctProblems() {
         let all: [TokenError] = [
-            .oversize, .malformed, .badEncoding, .badJSON, .unsupportedAlgorithm, .badSignature, .missingExpiry,
-            .expired, .notYetValid, .wrongIssuer, .wrongAudience, .invalidSubject,
+            .oversize, .malformed, .badEncoding, .badJSON, .forbiddenAlgorithm, .unsupportedAlgorithm, .algorithmNotAllowed,
+            .criticalHeader, .unknownKeyID, .noKeyForAlgorithm, .badSignature, .missingExpiry, .expired, .notYetValid,
+            .wrongIssuer, .wrongAudience, .invalidSubject,
         ]
         #expect(Set(all.map(\.description)).count == all.count)
     }

@@ -33,8 +33,8 @@ public struct ConsumerTokenVerifier: Sendable {
     }
 
     /// The claims of `token` if it is valid at `now`.
-    public func verify(_ token: String, now: Date = Date()) throws(ConsumerTokenError) -> ConsumerTokenClaims {
-        let jws = try CompactJWS(token, maximumBytes: Self.maximumTokenBytes, refusing: ConsumerTokenError.self)
+    public func verify(_ token: String, now: Date = Date()) throws(TokenError) -> ConsumerTokenClaims {
+        let jws = try CompactJWS(token, maximumBytes: Self.maximumTokenBytes)
         let header = jws.header
         guard let name = header["alg"]?.stringValue else { throw .unsupportedAlgorithm }
         guard !ConsumerAlgorithm.isNeverAccepted(name) else { throw .forbiddenAlgorithm }
@@ -52,7 +52,7 @@ public struct ConsumerTokenVerifier: Sendable {
         guard let signer = candidates.first(where: { $0.isValidSignature(jws.signature, for: jws.signingInput, algorithm: algorithm) })
         else { throw .badSignature }
 
-        let claims = try RegisteredClaims(payload: jws.payload, now: now, refusing: ConsumerTokenError.self)
+        let claims = try RegisteredClaims(payload: jws.payload, now: now)
         if let issuer {
             guard claims.members["iss"]?.stringValue == issuer else { throw .wrongIssuer }
         }

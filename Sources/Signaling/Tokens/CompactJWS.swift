@@ -1,20 +1,5 @@
 import Foundation
 
-/// The refusals every JWS verifier shares, so that the shared checks below report in each
-/// verifier's own error type (room tokens' ``TokenError``, consumers' ``ConsumerTokenError``).
-protocol JWSRefusal: Error {
-    static var oversize: Self { get }
-    static var malformed: Self { get }
-    static var badEncoding: Self { get }
-    static var badJSON: Self { get }
-    static var missingExpiry: Self { get }
-    static var expired: Self { get }
-    static var notYetValid: Self { get }
-}
-
-extension TokenError: JWSRefusal {}
-extension ConsumerTokenError: JWSRefusal {}
-
 /// A compact JWS split into its parts, after the structural checks every verifier shares:
 /// size, three non-empty segments, strict unpadded base64url, a JSON object header.
 struct CompactJWS {
@@ -27,16 +12,16 @@ struct CompactJWS {
     /// The ASCII `header.payload` the signature covers.
     let signingInput: [UInt8]
 
-    init<Refusal: JWSRefusal>(_ token: String, maximumBytes: Int, refusing _: Refusal.Type) throws(Refusal) {
+    init(_ token: String, maximumBytes: Int) throws(TokenError) {
         let bytes = Array(token.utf8)
-        guard bytes.count <= maximumBytes else { throw Refusal.oversize }
+        guard bytes.count <= maximumBytes else { throw .oversize }
         let segments = bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-        guard segments.count == 3, segments.allSatisfy({ !$0.isEmpty }) else { throw Refusal.malformed }
+        guard segments.count == 3, segments.allSatisfy({ !$0.isEmpty }) else { throw .malformed }
         guard let headerBytes = Base64.decode(String(decoding: segments[0], as: UTF8.self)),
             let payload = Base64.decode(String(decoding: segments[1], as: UTF8.self)),
             let signature = Base64.decode(String(decoding: segments[2], as: UTF8.self))
-        else { throw Refusal.badEncoding }
-        guard let header = JSONValue(parsing: headerBytes)?.objectValue else { throw Refusal.badJSON }
+        else { throw .badEncoding }
+        guard let header = JSONValue(parsing: headerBytes)?.objectValue else { throw .badJSON }
         self.header = header
         self.payload = payload
         self.signature = signature
@@ -56,13 +41,13 @@ struct RegisteredClaims {
     /// `aud` as a list (a single string becomes one element).
     let audiences: [String]
 
-    init<Refusal: JWSRefusal>(payload: [UInt8], now: Date, refusing _: Refusal.Type) throws(Refusal) {
-        guard let members = JSONValue(parsing: payload)?.objectValue else { throw Refusal.badJSON }
+    init(payload: [UInt8], now: Date) throws(TokenError) {
+        guard let members = JSONValue(parsing: payload)?.objectValue else { throw .badJSON }
         let nowSeconds = now.timeIntervalSince1970
-        guard let expiry = members["exp"]?.numberValue else { throw Refusal.missingExpiry }
-        guard expiry > nowSeconds else { throw Refusal.expired }
+        guard let expiry = members["exp"]?.numberValue else { throw .missingExpiry }
+        guard expiry > nowSeconds else { throw .expired }
         if let nbf = members["nbf"] {
-            guard let value = nbf.numberValue, value <= nowSeconds else { throw Refusal.notYetValid }
+            guard let value = nbf.numberValue, value <= nowSeconds else { throw .notYetValid }
             notBefore = value
         } else {
             notBefore = nil

@@ -1,7 +1,7 @@
 /// A token lifetime written the way the JS server's JWT library reads it: `24h`, `1.5 days`,
-/// `.5y`, `+30 min`, `2 weeks from now`.
+/// `.5y`, `+30 min`, `+ 2h`, `2 weeks from now`.
 ///
-/// Grammar: an optional `+`, a number (`1`, `1.5`, `.5`), an optional space, a unit in any
+/// Grammar: an optional `+` and an optional space after it, a number (`1`, `1.5`, `.5`), an optional space, a unit in any
 /// case, an optional ` from now`. Units: `s sec secs second seconds`, `m min mins minute
 /// minutes`, `h hr hrs hour hours`, `d day days`, `w week weeks`, `y yr yrs year years`
 /// (a year is 365.25 days). The result is rounded to whole seconds. Past forms (`-1h`,
@@ -45,7 +45,10 @@ public struct TimeToLive: Sendable, Equatable, CustomStringConvertible {
         if rest.hasSuffix(" ago") { throw .past }
         if rest.hasSuffix(" from now") { rest = rest.dropLast(" from now".count) }
         if rest.hasPrefix("-") { throw .negative }
-        if rest.hasPrefix("+") { rest = rest.dropFirst() }
+        if rest.hasPrefix("+") {
+            rest = rest.dropFirst()
+            if rest.hasPrefix(" ") { rest = rest.dropFirst() }
+        }
 
         let number = rest.prefix { $0.isASCII && ($0.isNumber || $0 == ".") }
         rest = rest.dropFirst(number.count)

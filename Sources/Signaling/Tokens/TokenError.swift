@@ -1,9 +1,13 @@
-/// Why a room token was refused.
+/// Why a token was refused: a room token (``TokenVerifier``) or a consumer's identity-provider
+/// token (``ConsumerTokenVerifier``).
 ///
-/// Clients only ever learn the close reason `Invalid or expired token`; these cases exist for
-/// tests, logs at debug level and `signal-server verify`.
+/// Both verifiers share the structural and time checks (``CompactJWS``, ``RegisteredClaims``),
+/// so they share this one type; a case that only one verifier can raise says so. Clients only
+/// ever learn the close reason (`Invalid or expired token`, `invalid consumer token`); these
+/// cases exist for tests, logs at debug level and `signal-server verify`.
 public enum TokenError: Error, Equatable, CustomStringConvertible {
-    /// Longer than ``TokenVerifier/maximumTokenBytes``.
+    /// Longer than the verifier's limit (``TokenVerifier/maximumTokenBytes``,
+    /// ``ConsumerTokenVerifier/maximumTokenBytes``).
     case oversize
     /// Not three non-empty dot-separated segments.
     case malformed
@@ -11,9 +15,20 @@ public enum TokenError: Error, Equatable, CustomStringConvertible {
     case badEncoding
     /// The header or payload is not a JSON object.
     case badJSON
-    /// The header's `alg` is not `EdDSA`.
+    /// Consumer tokens: `alg` is `none` or an HMAC algorithm, never accepted whatever the
+    /// configuration.
+    case forbiddenAlgorithm
+    /// `alg` is missing or not one the verifier implements (room tokens: not `EdDSA`).
     case unsupportedAlgorithm
-    /// The signature does not verify with the server's public key.
+    /// Consumer tokens: `alg` is not in `CONSUMER_ALGORITHMS`.
+    case algorithmNotAllowed
+    /// The header has `crit`: extensions this server does not understand (RFC 7515 § 4.1.11).
+    case criticalHeader
+    /// Consumer tokens: the header's `kid` names no configured key.
+    case unknownKeyID
+    /// Consumer tokens: no configured key fits the token's `alg` (and `kid`).
+    case noKeyForAlgorithm
+    /// The signature does not verify with the (or any fitting) key.
     case badSignature
     /// `exp` is missing or not a number.
     case missingExpiry
@@ -25,17 +40,22 @@ public enum TokenError: Error, Equatable, CustomStringConvertible {
     case wrongIssuer
     /// `aud` does not contain the configured audience.
     case wrongAudience
-    /// `sub` is missing, empty or not a string.
+    /// Room tokens: `sub` is missing, empty or not a string.
     case invalidSubject
 
     /// A short lower-case phrase.
     public var description: String {
         switch self {
-        case .oversize: return "token is larger than 4 KiB"
+        case .oversize: return "token is larger than the size limit"
         case .malformed: return "token is not three base64url segments"
         case .badEncoding: return "token segment is not unpadded base64url"
         case .badJSON: return "token header or payload is not a JSON object"
-        case .unsupportedAlgorithm: return "token alg is not EdDSA"
+        case .forbiddenAlgorithm: return "token alg is none or HMAC"
+        case .unsupportedAlgorithm: return "token alg is missing or unsupported"
+        case .algorithmNotAllowed: return "token alg is not in CONSUMER_ALGORITHMS"
+        case .criticalHeader: return "token header has crit"
+        case .unknownKeyID: return "token kid matches no configured key"
+        case .noKeyForAlgorithm: return "no configured key fits the token alg"
         case .badSignature: return "token signature does not verify"
         case .missingExpiry: return "token has no numeric exp"
         case .expired: return "token has expired"

@@ -2,10 +2,10 @@ public import Foundation
 
 /// Verifies room tokens exactly as SPEC § Room tokens lists, and nothing looser.
 ///
-/// A token passes only with three strict base64url segments, header `alg` exactly `EdDSA`, a
-/// valid Ed25519 signature over `header.payload`, a numeric `exp` in the future, an `nbf` (if
-/// any) not in the future, the configured `iss` and `aud`, a non-empty string `sub`, and at
-/// most 4 KiB in all. `typ`, `kid`, `iat` and `jti` are optional, so the JS server's tokens
+/// A token passes only with three strict base64url segments, header `alg` exactly `EdDSA` and
+/// no `crit`, a valid Ed25519 signature over `header.payload`, a numeric `exp` in the future, an
+/// `nbf` (if any) not in the future, the configured `iss` and `aud`, a non-empty string `sub`,
+/// and at most 4 KiB in all. `typ`, `kid`, `iat` and `jti` are optional, so the JS server's tokens
 /// (header `{"alg":"EdDSA"}`, claims `sub iat iss aud exp`) keep working.
 public struct TokenVerifier: Sendable {
     /// The largest token accepted, in bytes.
@@ -24,11 +24,12 @@ public struct TokenVerifier: Sendable {
 
     /// The claims of `token` if it is valid at `now`.
     public func verify(_ token: String, now: Date = Date()) throws(TokenError) -> RoomTokenClaims {
-        let jws = try CompactJWS(token, maximumBytes: Self.maximumTokenBytes, refusing: TokenError.self)
+        let jws = try CompactJWS(token, maximumBytes: Self.maximumTokenBytes)
         guard jws.header["alg"]?.stringValue == "EdDSA" else { throw .unsupportedAlgorithm }
+        guard jws.header["crit"] == nil else { throw .criticalHeader }
         guard publicKey.isValidSignature(jws.signature, for: jws.signingInput) else { throw .badSignature }
 
-        let claims = try RegisteredClaims(payload: jws.payload, now: now, refusing: TokenError.self)
+        let claims = try RegisteredClaims(payload: jws.payload, now: now)
         guard claims.members["iss"]?.stringValue == issuer else { throw .wrongIssuer }
         guard claims.audiences.contains(audience) else { throw .wrongAudience }
         guard let subject = claims.members["sub"]?.stringValue, !subject.isEmpty else { throw .invalidSubject }

@@ -38,11 +38,25 @@ struct CommandLineTool {
 }
 
 /// A subprocess whose output is collected as it arrives.
+///
+/// Each pipe is read by a thread of its own with blocking reads until EOF, not by a
+/// `readabilityHandler`: tearing those dispatch sources down while the pipe closes raced in
+/// swift-corelibs-libdispatch and now and then crashed the whole test process
+/// (`_dispatch_event_loop_drain`) when several subprocesses ended at once.
 final class RunningProcess: Sendable {
+    /// What has ended: both pipes at EOF and the process itself. The exit status is reported
+    /// only once all three have, so every byte the process wrote is in ``output`` by then.
+    private struct Ending {
+        var openPipes = 2
+        var status: Int32?
+        var waiters: [CheckedContinuation<Int32, Never>] = []
+        var finished: Int32? { openPipes == 0 ? status : nil }
+    }
+
     private let process: Process
     private let stdout = Mutex("")
     private let stderr = Mutex("")
-    private let exited = Mutex<(status: Int32?, waiters: [CheckedContinuation<Int32, Never>])>((nil, []))
+    private let ending = Mutex(Ending())
     private let updates: AsyncStream<Void>
     private let notify: AsyncStream<Void>.Continuation
 
@@ -67,32 +81,38 @@ final class RunningProcess: Sendable {
         process.standardOutput = outPipe
         process.standardError = errPipe
         process.standardInput = FileHandle.nullDevice
-        outPipe.fileHandleForReading.readabilityHandler = { [self] handle in
-            let data = handle.availableData
-            stdout.withLock { $0 += String(decoding: data, as: UTF8.self) }
-            notify.yield()
-        }
-        errPipe.fileHandleForReading.readabilityHandler = { [self] handle in
-            let data = handle.availableData
-            stderr.withLock { $0 += String(decoding: data, as: UTF8.self) }
-        }
         process.terminationHandler = { [self] process in
-            // Let the pipes drain what the process wrote last.
-            outPipe.fileHandleForReading.readabilityHandler = nil
-            errPipe.fileHandleForReading.readabilityHandler = nil
-            let restOut = outPipe.fileHandleForReading.readDataToEndOfFile()
-            let restErr = errPipe.fileHandleForReading.readDataToEndOfFile()
-            self.stdout.withLock { $0 += String(decoding: restOut, as: UTF8.self) }
-            self.stderr.withLock { $0 += String(decoding: restErr, as: UTF8.self) }
-            let waiters = self.exited.withLock { state in
-                state.status = process.terminationStatus
-                defer { state.waiters = [] }
-                return state.waiters
-            }
-            waiters.forEach { $0.resume(returning: process.terminationStatus) }
-            self.notify.finish()
+            let status = process.terminationStatus
+            end { $0.status = status }
         }
         try process.run()
+        read(outPipe.fileHandleForReading) { [self] text in stdout.withLock { $0 += text } }
+        read(errPipe.fileHandleForReading) { [self] text in stderr.withLock { $0 += text } }
+    }
+
+    /// Hands what `handle` yields to `append` on a thread of its own until EOF.
+    private func read(_ handle: FileHandle, append: @escaping @Sendable (String) -> Void) {
+        Thread { [self] in
+            while case let data = handle.availableData, !data.isEmpty {
+                append(String(decoding: data, as: UTF8.self))
+                notify.yield()
+            }
+            try? handle.close()
+            end { $0.openPipes -= 1 }
+        }.start()
+    }
+
+    /// Records a part of the ending; once all have ended, wakes the waiters and the output stream.
+    private func end(_ change: (inout Ending) -> Void) {
+        let (status, waiters) = ending.withLock { state -> (Int32?, [CheckedContinuation<Int32, Never>]) in
+            change(&state)
+            guard let status = state.finished else { return (nil, []) }
+            defer { state.waiters = [] }
+            return (status, state.waiters)
+        }
+        guard let status else { return }
+        waiters.forEach { $0.resume(returning: status) }
+        notify.finish()
     }
 
     /// Sends a signal.
@@ -105,9 +125,9 @@ final class RunningProcess: Sendable {
         do {
             return try await withDeadline(seconds: seconds, "signal-server to exit") {
                 await withCheckedContinuation { continuation in
-                    let status = self.exited.withLock { state -> Int32? in
-                        if state.status == nil { state.waiters.append(continuation) }
-                        return state.status
+                    let status = self.ending.withLock { state -> Int32? in
+                        if state.finished == nil { state.waiters.append(continuation) }
+                        return state.finished
                     }
                     if let status { continuation.resume(returning: status) }
                 }

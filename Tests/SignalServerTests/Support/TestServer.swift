@@ -169,15 +169,23 @@ struct TestServer: Sendable {
         return (json["peers"] as? Int ?? -1, json["rooms"] as? Int ?? -1)
     }
 
-    /// Polls `/health` until `condition` holds (the server updates counts asynchronously when
-    /// sockets close); fails after `seconds`.
+    /// Polls `/health` until `condition` holds; fails after `seconds`.
+    ///
+    /// The counts change on the server's event loops when sockets close, with nothing on the
+    /// wire to await, so this polls: at once, then after pauses that double from 1 ms up to
+    /// 50 ms, so a quick change is seen quickly and a slow one costs few requests.
     func awaitHealth(within seconds: Double = 10, _ condition: (Int, Int) -> Bool) async throws {
-        let deadline = Date().addingTimeInterval(seconds)
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(seconds)
+        var pause = Duration.milliseconds(1)
         while true {
             let (peers, rooms) = try await health()
             if condition(peers, rooms) { return }
-            if Date() > deadline { throw TestSocket.Failure.timedOut("/health to show peers \(peers), rooms \(rooms) changing") }
-            await Task.yield()
+            guard clock.now < deadline else {
+                throw TestSocket.Failure.timedOut("/health to show peers \(peers), rooms \(rooms) changing")
+            }
+            try await clock.sleep(for: pause)
+            pause = min(pause * 2, .milliseconds(50))
         }
     }
 }

@@ -1,0 +1,113 @@
+import Logging
+import Signaling
+
+/// How a ``ConfigurationSetting`` turns its text into a typed value, and its default back into text.
+struct SettingParser<Value>: Sendable {
+    /// How the flag takes its value: a switch for booleans, `--name <valueName>` otherwise.
+    let form: ConfigurationSetting.Form
+    /// The value, or why the text is not one.
+    let parse: @Sendable (String) throws(InvalidSettingValue) -> Value
+    /// The text that parses back to `value`, for the help and the README.
+    let format: @Sendable (Value) -> String
+}
+
+extension SettingParser {
+    /// A `--name <valueName>` parser over `make`, whose error description is the problem.
+    static func reporting<Failure: Error & CustomStringConvertible>(
+        valueName: String, _ make: @escaping @Sendable (String) throws(Failure) -> Value,
+        format: @escaping @Sendable (Value) -> String
+    ) -> Self {
+        SettingParser(
+            form: .value(valueName: valueName),
+            parse: { (text: String) throws(InvalidSettingValue) -> Value in
+                do throws(Failure) {
+                    return try make(text)
+                } catch {
+                    throw InvalidSettingValue(problem: error.description)
+                }
+            },
+            format: format)
+    }
+}
+
+extension SettingParser where Value == Bool {
+    /// `true`, `1`, `yes`, `on` or `false`, `0`, `no`, `off`, empty (any case).
+    static let boolean = SettingParser(
+        form: .toggle,
+        parse: { (text: String) throws(InvalidSettingValue) -> Bool in
+            switch text.lowercased() {
+            case "true", "1", "yes", "on": return true
+            case "false", "0", "no", "off", "": return false
+            default: throw InvalidSettingValue(problem: "must be true or false")
+            }
+        },
+        format: { $0 ? "true" : "false" })
+}
+
+extension SettingParser where Value == Int {
+    /// A whole number in `range`.
+    static func integer(in range: ClosedRange<Int>, valueName: String = "n") -> Self {
+        SettingParser(
+            form: .value(valueName: valueName),
+            parse: { (text: String) throws(InvalidSettingValue) -> Int in
+                guard let number = Int(text), range.contains(number) else {
+                    throw InvalidSettingValue(problem: "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+                }
+                return number
+            },
+            format: { String($0) })
+    }
+}
+
+extension SettingParser where Value == String {
+    /// Any text but the empty one.
+    static func text(valueName: String = "text") -> Self {
+        SettingParser(
+            form: .value(valueName: valueName),
+            parse: { (text: String) throws(InvalidSettingValue) -> String in
+                guard !text.isEmpty else { throw InvalidSettingValue(problem: "must not be empty") }
+                return text
+            },
+            format: { $0 })
+    }
+}
+
+extension SettingParser where Value == TimeToLive {
+    /// A TTL string (`30s`, `10m`, `1y`; SPEC § Room tokens).
+    static let timeToLive = reporting(
+        valueName: "duration", { (text: String) throws(TimeToLiveError) in try TimeToLive(parsing: text) },
+        format: { timeToLive in
+            // The largest unit that divides the length: 31557600 s reads `1y`.
+            let units = [("y", 31_557_600), ("w", 604_800), ("d", 86_400), ("h", 3_600), ("m", 60)]
+            let (name, seconds) = units.first { timeToLive.seconds.isMultiple(of: $0.1) } ?? ("s", 1)
+            return "\(timeToLive.seconds / seconds)\(name)"
+        })
+}
+
+extension SettingParser where Value == Logger.Level {
+    /// A swift-log level name, any case.
+    static let logLevel = SettingParser(
+        form: .value(valueName: "level"),
+        parse: { (text: String) throws(InvalidSettingValue) -> Logger.Level in
+            guard let level = Logger.Level(rawValue: text.lowercased()) else {
+                throw InvalidSettingValue(problem: "must be one of trace, debug, info, notice, warning, error, critical")
+            }
+            return level
+        },
+        format: { $0.rawValue })
+}
+
+extension SettingParser where Value == [ConsumerAlgorithm] {
+    /// A comma-separated list of consumer-token algorithms.
+    static let consumerAlgorithms = reporting(
+        valueName: "list", { (text: String) throws(ConsumerAlgorithmError) in try ConsumerAlgorithm.list(parsing: text) },
+        format: { $0.map(\.rawValue).joined(separator: ",") })
+}
+
+extension SettingParser where Value == ConsumerKeySet {
+    /// Base64 (or raw JSON) of a JWK, a JWK array or a JWKS.
+    static let consumerKeys = reporting(
+        valueName: "jwks", { (text: String) throws(ConsumerKeyError) in try ConsumerKeySet(configurationValue: text) },
+        // Never shown: the default is unset.
+        format: { _ in "set" })
+}

@@ -1,0 +1,70 @@
+extension SignalConfiguration {
+    /// Every setting the server reads, in the order `serve --help`, the README and
+    /// `.env.example` list them.
+    ///
+    /// Adding a setting is one entry here, next to its field in ``SignalConfiguration`` (which
+    /// holds the default): the reader, the `serve` flag and its help follow from the entry.
+    public static let settings: [ConfigurationSetting] = [
+        ConfigurationSetting(
+            "PORT", \.configuration.port, .integer(in: 0...65_535, valueName: "port"),
+            help: "Listen port; 0 picks a free one."),
+        ConfigurationSetting(
+            "HOST", \.configuration.host, .text(valueName: "address"),
+            help: "Listen address."),
+        ConfigurationSetting(
+            "AUTH_DISABLED", \.authDisabled, .boolean,
+            help: "Run without tokens: anyone joins any room, /token and /public-key answer 404. Local development only."),
+        ConfigurationSetting(
+            "PRIVATE_KEY_JWK", \.privateKeyJWK, .text(valueName: "jwk"), unset: "required with auth", secret: true,
+            help: "Base64 (or raw JSON) of the private Ed25519 JWK. Prefer the environment: flags show in `ps`."),
+        ConfigurationSetting(
+            "PUBLIC_KEY_JWK", \.publicKeyJWK, .text(valueName: "jwk"), unset: "required with auth", secret: true,
+            help: "Base64 (or raw JSON) of the public Ed25519 JWK; must match the private key."),
+        ConfigurationSetting(
+            "ADMIN_SECRET", \.adminSecret, .text(valueName: "secret"), unset: "required with auth", secret: true,
+            help: "Secret for POST /token, at least 16 characters. Prefer the environment."),
+        ConfigurationSetting(
+            "TOKEN_ISSUER", \.configuration.tokenIssuer, .text(),
+            help: "iss written into and required of room tokens."),
+        ConfigurationSetting(
+            "TOKEN_AUDIENCE", \.configuration.tokenAudience, .text(),
+            help: "aud written into and required of room tokens."),
+        ConfigurationSetting(
+            "CONSUMER_PUBLIC_KEY_JWK", \.configuration.consumerKeys, .consumerKeys, secret: true,
+            help: "Base64 (or raw JSON) of the identity provider's JWK, JWK array or JWKS, which signs consumer tokens; "
+                + "unset: consumers are refused while auth is on."),
+        ConfigurationSetting(
+            "CONSUMER_ISSUER", \.configuration.consumerIssuer, .text(),
+            help: "iss required of consumer tokens; unset: not checked (warned at start)."),
+        ConfigurationSetting(
+            "CONSUMER_AUDIENCE", \.configuration.consumerAudience, .text(),
+            help: "aud required of consumer tokens; unset: not checked (warned at start)."),
+        ConfigurationSetting(
+            "CONSUMER_ALGORITHMS", \.configuration.consumerAlgorithms, .consumerAlgorithms,
+            help: "alg values accepted for consumer tokens, from ES256, RS256, PS256."),
+        ConfigurationSetting(
+            "MAX_TOKEN_TTL", \.configuration.maxTokenTTL, .timeToLive,
+            help: "Longest TTL POST /token grants."),
+        ConfigurationSetting(
+            "MAX_MESSAGE_BYTES", \.configuration.maxMessageBytes, .integer(in: 128...(64 << 20), valueName: "bytes"),
+            help: "Largest text message; a larger one closes the socket 1009."),
+        ConfigurationSetting(
+            "MAX_OUTBOUND_BYTES", \.configuration.maxOutboundBytes, .integer(in: 1024...(1 << 30), valueName: "bytes"),
+            help: "Unsent bytes queued for one socket before it is closed 1008 (slow consumer)."),
+        ConfigurationSetting(
+            "REGISTER_TIMEOUT", \.configuration.registerTimeout, .timeToLive,
+            help: "A socket that has not sent register by then is closed 4002."),
+        ConfigurationSetting(
+            "PING_INTERVAL", \.configuration.pingInterval, .timeToLive,
+            help: "Server ping interval; a peer silent for two intervals is dropped."),
+        ConfigurationSetting(
+            "LOG_LEVEL", \.configuration.logLevel, .logLevel,
+            help: "trace, debug, info, notice, warning, error or critical."),
+        ConfigurationSetting(
+            "EVENT_LOOPS", \.configuration.eventLoopCount, .integer(in: 1...1024), unset: "CPUs in the affinity mask",
+            help: "Event-loop threads."),
+        ConfigurationSetting(
+            "DEMO_PAGE", \.configuration.demoPage, .boolean,
+            help: "Serve the browser demo page at GET /demo; off: the route answers 404."),
+    ]
+}
