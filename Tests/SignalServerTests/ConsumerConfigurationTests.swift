@@ -11,7 +11,7 @@ import Testing
     @Test func unsetMeansConsumersAreRefused() throws {
         let configuration = try ConfigurationTests.load(ConfigurationTests.authEnvironment())
         #expect(configuration.consumerKeys == nil)
-        #expect(configuration.consumerAuthentication.refusal(token: "any") == .notConfigured)
+        #expect(configuration.consumerAuthentication.check(token: "any") == .failure(.notConfigured))
         #expect(configuration.consumerAlgorithms == [.es256, .rs256])
         #expect(configuration.consumerWarnings.isEmpty)
     }
@@ -29,8 +29,8 @@ import Testing
         #expect(configuration.consumerAlgorithms == [.ps256, .es256])
         #expect(configuration.consumerWarnings.isEmpty)
         let authentication = configuration.consumerAuthentication
-        #expect(authentication.refusal(token: provider.token(subject: "agent")) == nil)
-        #expect(authentication.refusal(token: provider.token(audience: "other")) == .invalidToken(reason: "\(TokenError.wrongAudience)"))
+        #expect(authentication.check(token: provider.token(subject: "agent")).map { $0 != nil } == .success(true))
+        #expect(authentication.check(token: provider.token(audience: "other")) == .failure(.invalidToken(reason: "\(TokenError.wrongAudience)")))
     }
 
     @Test func rawJSONIsAcceptedToo() throws {
@@ -79,7 +79,7 @@ import Testing
         #expect(loose.consumerWarnings.contains { $0.hasPrefix("CONSUMER_ISSUER is not set") })
         #expect(loose.consumerWarnings.contains { $0.hasPrefix("CONSUMER_AUDIENCE is not set") })
         // Unchecked means any iss and aud pass.
-        #expect(loose.consumerAuthentication.refusal(token: provider.token(issuer: "anyone", audience: "anything")) == nil)
+        #expect(loose.consumerAuthentication.check(token: provider.token(issuer: "anyone", audience: "anything")).map { $0 != nil } == .success(true))
 
         environment["CONSUMER_ISSUER"] = IdentityProvider.issuer
         #expect(try ConfigurationTests.load(environment).consumerWarnings.count == 1)
@@ -90,7 +90,7 @@ import Testing
             "AUTH_DISABLED": "true", "CONSUMER_PUBLIC_KEY_JWK": provider.configurationValue,
         ])
         // Auth off: consumers register without a token, whatever keys are set.
-        #expect(configuration.consumerAuthentication.refusal(token: nil) == nil)
+        #expect(configuration.consumerAuthentication.check(token: nil) == .success(nil))
         #expect(configuration.consumerWarnings.count == 1)
         #expect(configuration.consumerWarnings.first?.contains("auth is disabled") == true)
     }

@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import Signaling
 import Testing
@@ -116,6 +117,35 @@ import Testing
         }
         #expect(expired.closeCode == .invalidConsumerToken)
         #expect(directory.memberCount == 0)
+    }
+
+    @Test func withTURNOnListsCarryCredentialsCappedAtTheTokenExpiry() throws {
+        let turn = TurnCredentialIssuer(secret: "coturn-secret", urls: [try TurnServerURL("turn:127.0.0.1:3478")], timeToLive: TimeToLive(seconds: 3600))
+        let settings = SessionSettings(
+            directory: directory, consumerAuthentication: .open, registerTimeout: .seconds(10), pingInterval: .seconds(30), turn: turn)
+        let expiry = Date().addingTimeInterval(120)
+        var normal = SignalSessionStateMachine(
+            admission: .admit(room: "room", nodeId: "n", authorized: true, expiresAt: expiry), request: Admission.Request(),
+            peer: IdentityPeer(), settings: settings)
+        _ = normal.start(now: start)
+        guard case .peerList([], let iceServer?)? = sentFrame(normal.messageReceived(message(#"{"type":"register"}"#), now: start)) else {
+            Issue.record("a peer-list with iceServers is expected")
+            return
+        }
+        #expect(iceServer.username == "\(Int(expiry.timeIntervalSince1970)):n")
+        #expect((119...120).contains(iceServer.ttl))
+        #expect(iceServer.urls == ["turn:127.0.0.1:3478"])
+
+        // A consumer admitted without a room token: TURN_TTL applies.
+        var consumer = SignalSessionStateMachine(
+            admission: .admit(room: "room", nodeId: "c", authorized: false), request: Admission.Request(), peer: IdentityPeer(), settings: settings)
+        _ = consumer.start(now: start)
+        guard case .serverList(["n"], let consumerServer?)? = sentFrame(consumer.messageReceived(message(#"{"type":"register","role":"consumer"}"#), now: start)) else {
+            Issue.record("a server-list with iceServers is expected")
+            return
+        }
+        #expect((3599...3600).contains(consumerServer.ttl))
+        #expect(consumerServer.username.hasSuffix(":c"))
     }
 
     // MARK: - Relay

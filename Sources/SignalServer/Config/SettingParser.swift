@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import Signaling
 
@@ -74,14 +75,33 @@ extension SettingParser where Value == String {
 
 extension SettingParser where Value == TimeToLive {
     /// A TTL string (`30s`, `10m`, `1y`; SPEC § Room tokens).
-    static let timeToLive = reporting(
-        valueName: "duration", { (text: String) throws(TimeToLiveError) in try TimeToLive(parsing: text) },
-        format: { timeToLive in
-            // The largest unit that divides the length: 31557600 s reads `1y`.
-            let units = [("y", 31_557_600), ("w", 604_800), ("d", 86_400), ("h", 3_600), ("m", 60)]
-            let (name, seconds) = units.first { timeToLive.seconds.isMultiple(of: $0.1) } ?? ("s", 1)
-            return "\(timeToLive.seconds / seconds)\(name)"
-        })
+    static let timeToLive = timeToLive(maximum: nil)
+
+    /// A TTL string of at most `maximum`.
+    static func timeToLive(maximum: TimeToLive?) -> Self {
+        reporting(
+            valueName: "duration", { (text: String) throws(TimeToLiveError) in try TimeToLive(parsing: text, maximum: maximum) },
+            format: { timeToLive in
+                // The largest unit that divides the length: 31557600 s reads `1y`.
+                let units = [("y", 31_557_600), ("w", 604_800), ("d", 86_400), ("h", 3_600), ("m", 60)]
+                let (name, seconds) = units.first { timeToLive.seconds.isMultiple(of: $0.1) } ?? ("s", 1)
+                return "\(timeToLive.seconds / seconds)\(name)"
+            })
+    }
+}
+
+extension SettingParser where Value == [TurnServerURL] {
+    /// A comma-separated list of `stun:`, `turn:` and `turns:` URLs, at least one.
+    static let turnURLs = reporting(
+        valueName: "urls",
+        { (text: String) throws(TurnServerURLError) -> [TurnServerURL] in
+            var urls: [TurnServerURL] = []
+            for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+                urls.append(try TurnServerURL(part.trimmingCharacters(in: .whitespaces)))
+            }
+            return urls
+        },
+        format: { $0.map(\.description).joined(separator: ",") })
 }
 
 extension SettingParser where Value == Logger.Level {

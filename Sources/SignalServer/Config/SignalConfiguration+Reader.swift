@@ -11,6 +11,14 @@ extension SignalConfiguration {
         let draft = try ConfigurationDraft(reading: reader)
         self = draft.configuration
         authentication = try draft.authentication()
+        switch (turnSecret, turnURLs) {
+        case (.some, nil):
+            throw ConfigurationError(variable: "TURN_URLS", problem: "is required when TURN_SECRET is set (for example turn:turn.example.org:3478)")
+        case (nil, .some):
+            throw ConfigurationError(variable: "TURN_SECRET", problem: "is required when TURN_URLS is set (coturn's static-auth-secret)")
+        default:
+            break
+        }
     }
 
     /// Loads and cross-checks `PRIVATE_KEY_JWK` and `PUBLIC_KEY_JWK` (for the CLI's offline

@@ -1,3 +1,5 @@
+import Signaling
+
 extension SignalConfiguration {
     /// Every setting the server reads, in the order `serve --help`, the README and
     /// `.env.example` list them.
@@ -63,6 +65,16 @@ extension SignalConfiguration {
         ConfigurationSetting(
             "EVENT_LOOPS", \.configuration.eventLoopCount, .integer(in: 1...1024), unset: "CPUs in the affinity mask",
             help: "Event-loop threads."),
+        ConfigurationSetting(
+            "TURN_SECRET", \.configuration.turnSecret, .text(valueName: "secret"), unset: "unset: TURN off", secret: true,
+            help: "coturn's static-auth-secret (use-auth-secret): turns on short-lived TURN credentials at "
+                + "GET /turn-credentials and in peer-list and server-list."),
+        ConfigurationSetting(
+            "TURN_URLS", \.configuration.turnURLs, .turnURLs,
+            help: "Comma-separated stun:, turn: and turns: URLs handed out with the credentials; required with TURN_SECRET."),
+        ConfigurationSetting(
+            "TURN_TTL", \.configuration.turnTTL, .timeToLive(maximum: TurnCredentialIssuer.maximumTimeToLive),
+            help: "How long TURN credentials live, at most 1d; never beyond the room token's own expiry."),
         ConfigurationSetting(
             "DEMO_PAGE", \.configuration.demoPage, .boolean,
             help: "Serve the browser demo page at GET /demo; off: the route answers 404."),

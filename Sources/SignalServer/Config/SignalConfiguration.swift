@@ -46,6 +46,12 @@ public struct SignalConfiguration: Sendable {
     public var logLevel = Logger.Level.info
     /// `EVENT_LOOPS`: event-loop threads; `nil` uses one per CPU this process may run on.
     public var eventLoopCount: Int?
+    /// `TURN_SECRET`: coturn's `static-auth-secret`; `nil`: TURN is off.
+    public var turnSecret: String?
+    /// `TURN_URLS`: the `stun:`/`turn:`/`turns:` URLs handed out with TURN credentials.
+    public var turnURLs: [TurnServerURL]?
+    /// `TURN_TTL`: how long TURN credentials live (at most a day, never beyond the holder's token).
+    public var turnTTL = TurnCredentialIssuer.defaultTimeToLive
     /// `DEMO_PAGE`: whether `GET /demo` serves the browser demo page; when `false` the route
     /// answers the JSON 404.
     public var demoPage = true
@@ -74,6 +80,12 @@ public struct SignalConfiguration: Sendable {
         guard let consumerKeys else { return .notConfigured }
         return .verified(
             by: ConsumerTokenVerifier(keys: consumerKeys, algorithms: consumerAlgorithms, issuer: consumerIssuer, audience: consumerAudience))
+    }
+
+    /// The issuer of TURN credentials, or `nil` when TURN is off (`TURN_SECRET` unset).
+    public var turnCredentialIssuer: TurnCredentialIssuer? {
+        guard let turnSecret, let turnURLs else { return nil }
+        return TurnCredentialIssuer(secret: turnSecret, urls: turnURLs, timeToLive: turnTTL)
     }
 
     /// Start-up warnings about consumer authentication: keys that are set but unused, and an

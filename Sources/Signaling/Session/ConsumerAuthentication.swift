@@ -1,3 +1,5 @@
+public import Foundation
+
 /// How a consumer's `register` is checked (SPEC § Roles and frames).
 public enum ConsumerAuthentication: Sendable {
     /// Auth is off: consumers register without a token.
@@ -7,21 +9,20 @@ public enum ConsumerAuthentication: Sendable {
     /// Auth is on: the `register` must carry a token this verifier accepts.
     case verified(by: ConsumerTokenVerifier)
 
-    /// Checks a consumer's `register` token; returns why the consumer is refused, or `nil`
-    /// when it may register. One signature check, once per socket.
-    public func refusal(token: String?) -> ConsumerRefusal? {
+    /// Checks a consumer's `register` token: the token's expiry (`nil` when none was needed)
+    /// when the consumer may register, or why it is refused. One signature check, once per socket.
+    public func check(token: String?) -> Result<Date?, ConsumerRefusal> {
         switch self {
         case .open:
-            return nil
+            return .success(nil)
         case .notConfigured:
-            return .notConfigured
+            return .failure(.notConfigured)
         case .verified(let verifier):
-            guard let token, !token.isEmpty else { return .missingToken }
+            guard let token, !token.isEmpty else { return .failure(.missingToken) }
             do {
-                _ = try verifier.verify(token)
-                return nil
+                return .success(try verifier.verify(token).expiresAt)
             } catch {
-                return .invalidToken(reason: "\(error)")
+                return .failure(.invalidToken(reason: "\(error)"))
             }
         }
     }
@@ -29,7 +30,7 @@ public enum ConsumerAuthentication: Sendable {
 
 /// Why a consumer's `register` was refused: the `auth-err` message and the close code that
 /// follow it.
-public enum ConsumerRefusal: Sendable, Equatable {
+public enum ConsumerRefusal: Error, Sendable, Equatable {
     /// Auth is on and `CONSUMER_PUBLIC_KEY_JWK` is not set.
     case notConfigured
     /// The `register` carried no token.

@@ -12,6 +12,8 @@ public final class SessionSettings: Sendable {
     public let registerTimeout: TimeAmount
     /// `PING_INTERVAL`: the time between server pings; silence for two intervals drops a peer.
     public let pingInterval: TimeAmount
+    /// Mints the TURN credentials sent with `peer-list` and `server-list`; `nil`: TURN is off.
+    public let turn: TurnCredentialIssuer?
     /// How long a closing socket waits for the client's close frame before dropping it.
     public let closeHandshakeTimeout: TimeAmount
 
@@ -21,12 +23,14 @@ public final class SessionSettings: Sendable {
         consumerAuthentication: ConsumerAuthentication,
         registerTimeout: TimeAmount,
         pingInterval: TimeAmount,
+        turn: TurnCredentialIssuer? = nil,
         closeHandshakeTimeout: TimeAmount = .seconds(5)
     ) {
         self.directory = directory
         self.consumerAuthentication = consumerAuthentication
         self.registerTimeout = registerTimeout
         self.pingInterval = pingInterval
+        self.turn = turn
         self.closeHandshakeTimeout = closeHandshakeTimeout
     }
 }

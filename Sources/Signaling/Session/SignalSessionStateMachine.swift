@@ -1,3 +1,4 @@
+public import Foundation
 public import NIOCore
 
 /// One `/signal` socket's protocol logic, from admission to close, as a value that takes events
@@ -58,9 +59,9 @@ public struct SignalSessionStateMachine {
 
     private enum Phase {
         /// Created, not started: `refusal` is set when admission refused the socket.
-        case new(refusal: CloseCode?, authorized: Bool)
-        /// Holds its key in the directory, not registered yet.
-        case pending(authorized: Bool)
+        case new(refusal: CloseCode?, authorized: Bool, expiresAt: Date?)
+        /// Holds its key in the directory, not registered yet; `expiresAt` is its room token's expiry.
+        case pending(authorized: Bool, expiresAt: Date?)
         /// Registered with `role`; `splice` stamps its relayed frames.
         case registered(PeerRole, RelaySplice)
         /// The close frame is out; waiting for the client's or the timer.
@@ -100,14 +101,14 @@ public struct SignalSessionStateMachine {
         self.settings = settings
         self.peer = peer
         switch admission {
-        case .admit(let room, let nodeId, let authorized):
+        case .admit(let room, let nodeId, let authorized, let expiresAt):
             self.room = room
             self.nodeId = nodeId
-            phase = .new(refusal: nil, authorized: authorized)
+            phase = .new(refusal: nil, authorized: authorized, expiresAt: expiresAt)
         case .refuse(let code):
             room = request.room ?? ""
             nodeId = request.nodeId ?? ""
-            phase = .new(refusal: code, authorized: false)
+            phase = .new(refusal: code, authorized: false, expiresAt: nil)
         }
     }
 
@@ -133,7 +134,7 @@ public struct SignalSessionStateMachine {
 
     /// The socket is ready: enter the room, or close with the admission's refusal.
     public mutating func start(now: NIODeadline) -> Action {
-        guard case .new(let refusal, let authorized) = phase else { return .none }
+        guard case .new(let refusal, let authorized, let expiresAt) = phase else { return .none }
         lastHeard = now
         if let refusal {
             return beginClose(refusal, now: now)
@@ -143,7 +144,7 @@ public struct SignalSessionStateMachine {
             return beginClose(.nodeIdInUse, now: now)
         case .admitted(let replaced):
             wasAdmitted = true
-            phase = .pending(authorized: authorized)
+            phase = .pending(authorized: authorized, expiresAt: expiresAt)
             registerDeadline = now + settings.registerTimeout
             nextPing = now + settings.pingInterval
             return .admitted(replacing: replaced, timerAt: min(registerDeadline, nextPing))
@@ -273,24 +274,36 @@ public struct SignalSessionStateMachine {
     }
 
     private mutating func register(_ registration: Registration, now: NIODeadline) -> Action {
-        guard case .pending(let authorized) = phase else { return .none }  // later registers are ignored
+        guard case .pending(let authorized, let tokenExpiry) = phase else { return .none }  // later registers are ignored
         let list: ServerFrame?
         switch registration.role {
         case .consumer:
-            if let refusal = settings.consumerAuthentication.refusal(token: registration.token) {
+            let consumerExpiry: Date?
+            switch settings.consumerAuthentication.check(token: registration.token) {
+            case .failure(let refusal):
                 leave(closingWith: refusal.closeCode)
                 return .refuseConsumer(refusal, timerAt: now + settings.closeHandshakeTimeout)
+            case .success(let expiry):
+                consumerExpiry = expiry
             }
-            list = settings.directory.registerConsumer(peer, room: room, nodeId: nodeId).map(ServerFrame.serverList)
+            list = settings.directory.registerConsumer(peer, room: room, nodeId: nodeId).map {
+                ServerFrame.serverList($0, iceServers: iceServer(notAfter: tokenExpiry ?? consumerExpiry))
+            }
         case .normal:
             guard authorized else { return beginClose(.normalRequiresToken, now: now) }
             list = settings.directory
                 .registerNormal(peer, room: room, nodeId: nodeId, serveConsumers: registration.serveConsumers, capacity: registration.capacity)
-                .map(ServerFrame.peerList)
+                .map { ServerFrame.peerList($0, iceServers: iceServer(notAfter: tokenExpiry)) }
         }
         guard let list else { return .none }  // replaced while pending: its close request is on the way
         phase = .registered(registration.role, RelaySplice(sender: nodeId, role: registration.role))
         return .send(list)
+    }
+
+    /// This socket's TURN credentials, when TURN is on: never valid beyond `notAfter`, the
+    /// expiry of the token that admitted it.
+    private func iceServer(notAfter: Date?) -> IceServer? {
+        settings.turn?.credentials(for: nodeId, notAfter: notAfter)
     }
 
     private func relay(_ message: ByteBuffer, _ envelope: RelayEnvelope) -> Action {

@@ -2,10 +2,12 @@ public import NIOCore
 
 /// A frame the server sends on `/signal`.
 public enum ServerFrame: Sendable, Equatable {
-    /// `{"type":"peer-list","peers":[...]}`: the other registered normal peers of the room.
-    case peerList([String])
-    /// `{"type":"server-list","servers":[...]}`: normal peers a consumer may connect to.
-    case serverList([String])
+    /// `{"type":"peer-list","peers":[...]}`: the other registered normal peers of the room, and
+    /// the socket's TURN credentials as `"iceServers":[...]` when TURN is on.
+    case peerList([String], iceServers: IceServer? = nil)
+    /// `{"type":"server-list","servers":[...]}`: normal peers a consumer may connect to, and the
+    /// socket's TURN credentials as `"iceServers":[...]` when TURN is on.
+    case serverList([String], iceServers: IceServer? = nil)
     /// `{"type":"auth-err","status":"UNAUTHENTICATED","message":...}`: a consumer was refused.
     case authError(String)
     /// `{"type":"error","code":...,"message":...}`: a frame was refused; the socket stays open.
@@ -14,12 +16,14 @@ public enum ServerFrame: Sendable, Equatable {
     /// The frame's JSON text.
     public func encode(into buffer: inout ByteBuffer) {
         switch self {
-        case .peerList(let peers):
+        case .peerList(let peers, let iceServer):
             buffer.writeStaticString(#"{"type":"peer-list","peers":"#)
             Self.writeList(peers, into: &buffer)
-        case .serverList(let servers):
+            Self.writeIceServers(iceServer, into: &buffer)
+        case .serverList(let servers, let iceServer):
             buffer.writeStaticString(#"{"type":"server-list","servers":"#)
             Self.writeList(servers, into: &buffer)
+            Self.writeIceServers(iceServer, into: &buffer)
         case .authError(let message):
             buffer.writeStaticString(#"{"type":"auth-err","status":"UNAUTHENTICATED","message":"#)
             buffer.writeJSONString(message)
@@ -30,6 +34,13 @@ public enum ServerFrame: Sendable, Equatable {
             buffer.writeJSONString(message)
         }
         buffer.writeInteger(UInt8(ascii: "}"))
+    }
+
+    private static func writeIceServers(_ iceServer: IceServer?, into buffer: inout ByteBuffer) {
+        guard let iceServer else { return }
+        buffer.writeStaticString(#","iceServers":["#)
+        iceServer.writeJSON(into: &buffer)
+        buffer.writeInteger(UInt8(ascii: "]"))
     }
 
     private static func writeList(_ items: [String], into buffer: inout ByteBuffer) {
