@@ -40,7 +40,8 @@ public final class SignalService: Sendable {
             directory: directory,
             consumerAuthentication: configuration.consumerAuthentication,
             registerTimeout: .seconds(Int64(configuration.registerTimeout.seconds)),
-            pingInterval: .seconds(Int64(configuration.pingInterval.seconds)))
+            pingInterval: .seconds(Int64(configuration.pingInterval.seconds)),
+            turn: configuration.turnCredentialIssuer)
         self.socketLimit = SocketLimit.forThisProcess()
     }
 
@@ -84,6 +85,10 @@ public final class SignalService: Sendable {
             self.isAtSocketLimit
                 ? JSONResponse.error(.serviceUnavailable, "the server holds as many sockets as it can; try again later")
                 : JSONResponse.error(.upgradeRequired, "/signal is a WebSocket endpoint: send an Upgrade: websocket request")
+        }
+        if let turn = sessionSettings.turn {
+            let endpoint = TurnCredentialsEndpoint(issuer: turn, tokenVerifier: tokenVerifier)
+            router.get("/turn-credentials") { request, _ in endpoint.respond(to: request) }
         }
         if configuration.demoPage {
             router.get("/demo") { _, _ in DemoPage.response() }

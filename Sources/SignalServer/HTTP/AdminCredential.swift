@@ -9,9 +9,6 @@ enum AdminCredential {
     /// The presented secret, or `nil` when the request carries none.
     static func presented(in headers: HTTPFields) -> String? {
         if let secret = headers[adminSecretHeader] { return secret }
-        guard let authorization = headers[.authorization] else { return nil }
-        let parts = authorization.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        if parts.count == 2, parts[0].lowercased() == "bearer" { return String(parts[1]) }
-        return authorization
+        return headers.bearerCredential ?? headers[.authorization]
     }
 }

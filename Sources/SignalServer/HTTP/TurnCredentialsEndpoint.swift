@@ -1,0 +1,43 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Signaling
+
+/// `GET /turn-credentials`: short-lived TURN credentials for the holder of a room token, in
+/// the shape a browser takes as an `RTCIceServer` (README § TURN).
+struct TurnCredentialsEndpoint: Sendable {
+    /// The longest `nodeId` query value taken, in bytes.
+    static let maximumNodeIdBytes = 256
+
+    let issuer: TurnCredentialIssuer
+    /// `nil` when auth is disabled: no token is needed.
+    let tokenVerifier: TokenVerifier?
+
+    /// With auth on, `Authorization: Bearer <room token>` is required (401 otherwise); the
+    /// credentials are for the `nodeId` query parameter, else the token's subject (a random id
+    /// with auth off), and never outlive the token.
+    func respond(to request: Request) -> Response {
+        let nodeId = request.uri.queryParameters.get("nodeId")
+        if let nodeId, !Self.isValidNodeId(nodeId) {
+            return JSONResponse.error(.badRequest, "nodeId must be 1 to \(Self.maximumNodeIdBytes) bytes without control characters")
+        }
+        let credentials: IceServer
+        if let tokenVerifier {
+            guard let token = request.headers.bearerCredential, let claims = try? tokenVerifier.verify(token) else {
+                return JSONResponse.error(.unauthorized, "a valid room token is required as Authorization: Bearer <token>")
+            }
+            credentials = issuer.credentials(for: nodeId ?? claims.subject, notAfter: claims.expiresAt)
+        } else {
+            credentials = issuer.credentials(for: nodeId ?? UUID().uuidString.lowercased())
+        }
+        var response = JSONResponse.make(.ok) { credentials.writeJSON(into: &$0) }
+        // Credentials are per caller and short-lived: no cache may keep or share them.
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+
+    private static func isValidNodeId(_ nodeId: String) -> Bool {
+        (1...maximumNodeIdBytes).contains(nodeId.utf8.count) && !nodeId.unicodeScalars.contains { $0.properties.generalCategory == .control }
+    }
+}
