@@ -73,10 +73,11 @@ struct SignalChannel: ServerChildChannel, HTTPChannelHandler {
                 return  // the SignalSession handler drives the socket; no task waits on it
             case .webSocket(let socket, let handler):
                 try await withTaskCancellationHandler {
-                    try await socket.executeThenClose { _, _ in try await handler(socket, logger) }
+                    try await handler(socket, logger)
                 } onCancel: {
                     value.channel.close(promise: nil)
                 }
+                try? await value.channel.close()
             case .http(let http):
                 await handleHTTP(asyncChannel: http, logger: logger)
             }

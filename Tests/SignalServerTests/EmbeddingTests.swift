@@ -1,0 +1,119 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import NIOPosix
+import NIOWebSocket
+import ServiceLifecycle
+import SignalServer
+import Signaling
+import Testing
+
+/// A host app that embeds signaling with `.signal(service:shouldUpgrade:)` keeps its own routes
+/// and its own WebSocket path next to `/signal`.
+@Suite struct EmbeddingTests {
+    @Test func hostAppServesItsRouteItsWebSocketAndSignalOnOneServer() async throws {
+        var configuration = SignalConfiguration(authentication: .disabled)
+        configuration.host = "127.0.0.1"
+        configuration.port = 0
+        var logger = Logger(label: "host-app-test")
+        logger.logLevel = .warning
+        let service = SignalService(configuration: configuration, logger: logger)
+
+        let router = Router()
+        service.addRoutes(to: router)
+        router.get("/hello") { _, _ in "hello from the host" }
+        let (ports, portContinuation) = AsyncStream<Int>.makeStream()
+        let app = Application(
+            router: router,
+            server: .signal(service: service) { request, _, _ in
+                request.path?.hasPrefix("/echo") == true ? .upgrade([HTTPField.Name("x-host")!: "echo"], Self.echo) : .dontUpgrade
+            },
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in
+                portContinuation.yield(channel.localAddress?.port ?? 0)
+                portContinuation.finish()
+            },
+            eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton),
+            logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        let running = Task { try await group.run() }
+        var iterator = ports.makeAsyncIterator()
+        let port = try #require(await iterator.next())
+
+        // The host's own route and the signaling routes share the router.
+        let hello = try await HTTPClient.request(port: port, method: "GET", target: "/hello", headers: [], body: nil)
+        #expect(hello.status == 200)
+        #expect(String(decoding: hello.body, as: UTF8.self) == "hello from the host")
+        #expect(try await HTTPClient.request(port: port, method: "GET", target: "/health", headers: [], body: nil).status == 200)
+
+        // The host's own WebSocket path.
+        let echo = try await TestSocket.connect(port: port, target: "/echo?x=1")
+        try await echo.send("ping over the host's socket")
+        #expect(try await echo.nextText() == "ping over the host's socket")
+
+        // /signal next to it.
+        let alice = try await TestSocket.connect(port: port, target: TestServer.target(["room": "r", "nodeId": "alice"]))
+        try await alice.register()
+        #expect(try await alice.nextJSON()["type"] as? String == "peer-list")
+        let bob = try await TestSocket.connect(port: port, target: TestServer.target(["room": "r", "nodeId": "bob"]))
+        try await bob.register()
+        _ = try await bob.nextJSON()
+        try await bob.relay(to: "alice", via: alice)
+
+        // A WebSocket path the host does not take gets the router's answer.
+        let other = try await RawConnection.open(port: port)
+        try await other.send(webSocketRequest("/elsewhere"))
+        expectJSONError(try await other.readResponse(), 404, message: "Route GET:/elsewhere not found")
+
+        await group.triggerGracefulShutdown()
+        try await withDeadline(seconds: 10, "the host app to stop") { try await running.value }
+        try await echo.waitForDisconnect()
+    }
+
+    /// Echoes text frames until the client closes.
+    @Sendable static func echo(_ socket: NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, _ logger: Logger) async throws {
+        try await socket.executeThenClose { inbound, outbound in
+            for try await frame in inbound {
+                switch frame.opcode {
+                case .text:
+                    try await outbound.write(WebSocketFrame(fin: true, opcode: .text, data: frame.unmaskedData))
+                case .connectionClose:
+                    return
+                default:
+                    continue
+                }
+            }
+        }
+    }
+}
+
+/// The edge's settings, set in code.
+@Suite struct EdgeConfigurationTests {
+    @Test func shutdownClosesAnIdleConnectionWithoutWaitingForItsDeadline() async throws {
+        let server = try await TestServer.start { $0.requestTimeout = TimeToLive(seconds: 300) }
+        let silent = try await RawConnection.open(port: server.port)
+        let halfSent = try await RawConnection.open(port: server.port)
+        try await halfSent.send("GET /hea")
+        _ = try await server.health()
+        try await withDeadline(seconds: 10, "graceful shutdown with idle connections open") { try await server.stop() }
+        _ = try await silent.readUntilClosed(within: 1)
+        _ = try await halfSent.readUntilClosed(within: 1)
+    }
+
+    @Test func requestTimeoutAndHeadLimitAreConfigurable() async throws {
+        try await TestServer.with({
+            $0.requestTimeout = TimeToLive(seconds: 1)
+            $0.requestHeadMaxBytes = 1024
+        }) { server in
+            let silent = try await RawConnection.open(port: server.port)
+            let large = try await RawConnection.open(port: server.port)
+            try await large.send("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: \(String(repeating: "b", count: 2000))\r\n\r\n")
+            expectJSONError(try await large.readResponse(), 431)
+            #expect(try await silent.readUntilClosed(within: 10) == "")
+            // A head under the limit is answered as usual.
+            #expect(try await server.http("GET", "/health").status == 200)
+        }
+    }
+}
