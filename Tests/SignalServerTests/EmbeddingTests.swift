@@ -24,6 +24,8 @@ import Testing
         let router = Router()
         service.addRoutes(to: router)
         router.get("/hello") { _, _ in "hello from the host" }
+        router.get("/refuse") { _, _ -> String in throw HTTPError(.badRequest, message: "the host refuses") }
+        router.get("/fail") { _, _ -> String in throw CancellationError() }
         let (ports, portContinuation) = AsyncStream<Int>.makeStream()
         let app = Application(
             router: router,
@@ -47,6 +49,14 @@ import Testing
         #expect(hello.status == 200)
         #expect(String(decoding: hello.body, as: UTF8.self) == "hello from the host")
         #expect(try await HTTPClient.request(port: port, method: "GET", target: "/health", headers: [], body: nil).status == 200)
+
+        // Errors the host's routes throw come out in the JSON error shape too.
+        let refusal = try await RawConnection.open(port: port)
+        try await refusal.send("GET /refuse HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        expectJSONError(try await refusal.readResponse(), 400, message: "the host refuses")
+        let failure = try await RawConnection.open(port: port)
+        try await failure.send("GET /fail HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        expectJSONError(try await failure.readResponse(), 500, message: "internal server error")
 
         // The host's own WebSocket path.
         let echo = try await TestSocket.connect(port: port, target: "/echo?x=1")
