@@ -5,17 +5,8 @@ import Testing
 /// A server at its open-file limit refuses new sockets politely and keeps serving the old ones.
 @Suite struct SocketLimitTests {
     @Test func atTheOpenFileLimitUpgradesGet503AndPeersKeepRelaying() async throws {
-        let directory = try CommandLineTool.temporaryDirectory()
-        #expect(try await CommandLineTool.run(["keygen", "--env-file", ".env"], in: directory).status == 0)
-        // 100 descriptors, 64 of them held in reserve: at most 36 /signal sockets.
-        let server = RunningProcess(
-            ["-c", "ulimit -n 100 && exec \"$0\" serve --host 127.0.0.1 --port 0", CommandLineTool.binary().path],
-            executable: "/bin/bash", in: directory, environment: CommandLineTool.environment())
-        try server.start()
+        let (server, port, token) = try await startWithOpenFileLimit100()
         defer { server.signal(SIGKILL) }
-        let port = try #require(Int(try await server.awaitOutput(matching: #"listening on http://127\.0\.0\.1:(\d+)"#)))
-        let minted = try await CommandLineTool.run(["token", "--subject", "full-room"], in: directory)
-        let token = minted.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
 
         var sockets: [TestSocket] = []
         var refused = false
