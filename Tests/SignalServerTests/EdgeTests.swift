@@ -1,4 +1,5 @@
 import Foundation
+import Signaling
 import Testing
 
 /// A WebSocket handshake request as a browser sends it, to `target`.
@@ -211,6 +212,46 @@ func expectJSONError(
             #expect(head.headers["content-length"] == get.headers["content-length"] || ["/health", "/nope"].contains(path))
             let everything = try await connection.readUntilClosed()
             #expect(everything.hasSuffix("\r\n\r\n"), "a HEAD response carried a body: \(everything.debugDescription)")
+        }
+    }
+}
+
+/// The edge's settings, set in code.
+@Suite struct EdgeConfigurationTests {
+    @Test func shutdownClosesAnIdleConnectionWithoutWaitingForItsDeadline() async throws {
+        let server = try await TestServer.start { $0.requestTimeout = TimeToLive(seconds: 300) }
+        let silent = try await RawConnection.open(port: server.port)
+        let halfSent = try await RawConnection.open(port: server.port)
+        try await halfSent.send("GET /hea")
+        _ = try await server.health()
+        try await withDeadline(seconds: 10, "graceful shutdown with idle connections open") { try await server.stop() }
+        _ = try await silent.readUntilClosed(within: 1)
+        _ = try await halfSent.readUntilClosed(within: 1)
+    }
+
+    @Test func connectionAnsweredBeforeItsBodyArrivedStillGetsADeadline() async throws {
+        try await TestServer.with({ $0.requestTimeout = TimeToLive(seconds: 1) }) { server in
+            let connection = try await RawConnection.open(port: server.port)
+            // No admin secret: the 401 goes out before the body is read.
+            try await connection.send("POST /token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\n\r\n")
+            #expect(try await connection.readResponse().status == 401)
+            try await connection.send("{}")
+            _ = try await connection.readUntilClosed(within: 10)
+        }
+    }
+
+    @Test func requestTimeoutAndHeadLimitAreConfigurable() async throws {
+        try await TestServer.with({
+            $0.requestTimeout = TimeToLive(seconds: 1)
+            $0.requestHeadMaxBytes = 1024
+        }) { server in
+            let silent = try await RawConnection.open(port: server.port)
+            let large = try await RawConnection.open(port: server.port)
+            try await large.send("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: \(String(repeating: "b", count: 2000))\r\n\r\n")
+            expectJSONError(try await large.readResponse(), 431)
+            #expect(try await silent.readUntilClosed(within: 10) == "")
+            // A head under the limit is answered as usual.
+            #expect(try await server.http("GET", "/health").status == 200)
         }
     }
 }

@@ -98,32 +98,3 @@ import Testing
         }
     }
 }
-
-/// The edge's settings, set in code.
-@Suite struct EdgeConfigurationTests {
-    @Test func shutdownClosesAnIdleConnectionWithoutWaitingForItsDeadline() async throws {
-        let server = try await TestServer.start { $0.requestTimeout = TimeToLive(seconds: 300) }
-        let silent = try await RawConnection.open(port: server.port)
-        let halfSent = try await RawConnection.open(port: server.port)
-        try await halfSent.send("GET /hea")
-        _ = try await server.health()
-        try await withDeadline(seconds: 10, "graceful shutdown with idle connections open") { try await server.stop() }
-        _ = try await silent.readUntilClosed(within: 1)
-        _ = try await halfSent.readUntilClosed(within: 1)
-    }
-
-    @Test func requestTimeoutAndHeadLimitAreConfigurable() async throws {
-        try await TestServer.with({
-            $0.requestTimeout = TimeToLive(seconds: 1)
-            $0.requestHeadMaxBytes = 1024
-        }) { server in
-            let silent = try await RawConnection.open(port: server.port)
-            let large = try await RawConnection.open(port: server.port)
-            try await large.send("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: \(String(repeating: "b", count: 2000))\r\n\r\n")
-            expectJSONError(try await large.readResponse(), 431)
-            #expect(try await silent.readUntilClosed(within: 10) == "")
-            // A head under the limit is answered as usual.
-            #expect(try await server.http("GET", "/health").status == 200)
-        }
-    }
-}

@@ -23,10 +23,12 @@ final class RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private let headMaxBytes: Int
     private let logger: Logger
     private var deadline: Scheduled<Void>?
-    /// A request head has arrived and its end has not.
-    private var readingRequest = false
-    /// Requests read to their end whose response has not been sent to its end.
-    private var unansweredRequests = 0
+    /// Request heads read.
+    private var requestsStarted = 0
+    /// Requests read to their end.
+    private var requestsEnded = 0
+    /// Responses sent to their end (one may end before its request does).
+    private var responsesEnded = 0
     /// A response head has gone out and its end has not.
     private var responding = false
     private var refused = false
@@ -37,8 +39,14 @@ final class RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
         self.logger = logger
     }
 
+    /// Whether a request has begun and not ended.
+    private var isReadingRequest: Bool { requestsStarted > requestsEnded }
+
+    /// Whether every request read so far has been answered in full.
+    private var isAnswered: Bool { !responding && responsesEnded >= requestsStarted }
+
     /// Whether the connection waits for nothing but the client's next request.
-    private var isIdle: Bool { !readingRequest && unansweredRequests == 0 && !responding }
+    private var isIdle: Bool { !isReadingRequest && isAnswered }
 
     func handlerAdded(context: ChannelHandlerContext) {
         armDeadline(context: context)
@@ -63,15 +71,15 @@ final class RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
                 refuse(context: context, SignalHTTPError(.requestHeaderFieldsTooLarge, "the request head is over \(headMaxBytes) bytes"))
                 return
             }
-            readingRequest = true
+            requestsStarted += 1
             // A pipelined request arriving while the previous one is answered: the client is sending again.
             if deadline == nil { armDeadline(context: context) }
         case .body:
             break
         case .end:
-            readingRequest = false
-            unansweredRequests += 1
-            disarmDeadline()
+            requestsEnded += 1
+            // The client has sent all it owes; the clock runs again only once it is answered.
+            if isIdle { armDeadline(context: context) } else { disarmDeadline() }
         }
         context.fireChannelRead(data)
     }
@@ -84,7 +92,7 @@ final class RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
             break
         case .end:
             responding = false
-            unansweredRequests = max(0, unansweredRequests - 1)
+            responsesEnded += 1
             if isIdle { armDeadline(context: context) }
         }
         context.write(data, promise: promise)
@@ -112,14 +120,14 @@ final class RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireUserInboundEventTriggered(event)
     }
 
-    /// Answers `error` and closes, unless a response is already owed (it cannot be interleaved
-    /// with one), in which case the connection is only closed.
+    /// Answers `error` and closes, unless a response is already owed or under way (it cannot be
+    /// interleaved with one), in which case the connection is only closed.
     private func refuse(context: ChannelHandlerContext, _ error: SignalHTTPError) {
         guard !refused else { return }
         refused = true
         disarmDeadline()
         logger.debug("refused an HTTP request", metadata: ["status": "\(error.status.code)", "reason": "\(error.message)"])
-        if unansweredRequests == 0 && !responding {
+        if isAnswered {
             context.respondAndClose(error)
         } else {
             context.close(promise: nil)
