@@ -61,28 +61,34 @@ struct SignalChannel: ServerChildChannel, HTTPChannelHandler {
     }
 
     func handle(value: Value, logger: Logger) async {
+        let negotiated: UpgradeNegotiator.Negotiated
         do {
             // Shutdown cancels this task; closing the channel ends the wait (the negotiation fails).
-            let negotiated = try await withTaskCancellationHandler {
+            negotiated = try await withTaskCancellationHandler {
                 try await value.negotiated.get()
             } onCancel: {
                 value.channel.close(promise: nil)
             }
-            switch negotiated {
-            case .signal:
-                return  // the SignalSession handler drives the socket; no task waits on it
-            case .webSocket(let socket, let handler):
+        } catch {
+            logger.debug("connection ended before it was negotiated", metadata: ["error": "\(error)"])
+            return
+        }
+        switch negotiated {
+        case .signal:
+            return  // the SignalSession handler drives the socket; no task waits on it
+        case .webSocket(let socket, let handler):
+            do {
                 try await withTaskCancellationHandler {
                     try await handler(socket, logger)
                 } onCancel: {
                     value.channel.close(promise: nil)
                 }
-                try? await value.channel.close()
-            case .http(let http):
-                await handleHTTP(asyncChannel: http, logger: logger)
+            } catch {
+                logger.debug("host WebSocket handler ended with an error", metadata: ["error": "\(error)"])
             }
-        } catch {
-            logger.debug("connection ended before it was negotiated", metadata: ["error": "\(error)"])
+            try? await value.channel.close()
+        case .http(let http):
+            await handleHTTP(asyncChannel: http, logger: logger)
         }
     }
 }
