@@ -1,6 +1,6 @@
 public import HTTPTypes
 public import Hummingbird
-public import NIOCore
+import NIOCore
 import Signaling
 
 /// An HTTP error answered with the JSON error shape of SPEC § HTTP:
