@@ -13,7 +13,8 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as SignalHTTPError {
             throw error
-        } catch let error as HTTPError where error.status == .notFound {
+        } catch let error as HTTPError where error.status == .notFound && error.body == nil {
+            // The router's own 404: no route for this method and path.
             throw SignalHTTPError.routeNotFound(method: request.method, path: request.uri.path)
         } catch let error as HTTPError {
             throw SignalHTTPError(error.status, error.body ?? error.status.reasonPhrase, headers: error.headers)
