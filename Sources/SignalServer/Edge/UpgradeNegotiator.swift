@@ -109,6 +109,7 @@ final class UpgradeNegotiator: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         if let refusal = Self.handshakeFault(head) ?? socketLimitRefusal() {
+            logger.debug("refused a WebSocket upgrade", metadata: ["status": "\(refusal.status.code)", "reason": "\(refusal.message)"])
             state = .done
             promise.fail(ChannelError.inputClosed)
             context.respondAndClose(refusal)
