@@ -1,5 +1,5 @@
 public import Hummingbird
-public import HummingbirdCore
+import HummingbirdCore
 public import Logging
 import NIOCore
 public import Signaling
@@ -11,7 +11,8 @@ import Foundation
 ///
 /// The standalone server is this plus a Hummingbird `Application`; to embed signaling in your
 /// own Hummingbird app, create one, call ``addRoutes(to:)`` on your router and pass
-/// ``serverBuilder`` as the application's `server`.
+/// `.signal(service:shouldUpgrade:)` as the application's `server` (it keeps your own
+/// WebSocket paths next to `/signal`).
 public final class SignalService: Sendable {
     /// The validated configuration.
     public let configuration: SignalConfiguration
@@ -24,9 +25,12 @@ public final class SignalService: Sendable {
     let tokenIssuer: TokenIssuer?
     let sessionSettings: SessionSettings
     private let openSockets = Atomic<Int>(0)
+    private let openConnections = Atomic<Int>(0)
     private let refusingUpgrades = Atomic<Bool>(false)
 
-    /// The most `/signal` sockets held at once (from the open-file limit, see ``SocketLimit``).
+    /// The most connections held at once before WebSocket upgrades are refused with 503 (from
+    /// the open-file limit, see ``SocketLimit``). Every accepted connection counts, HTTP or
+    /// WebSocket, so the descriptors kept in reserve stay free for HTTP requests.
     public let socketLimit: Int
 
     /// Creates the service. `directory` holds its rooms: by default an in-process
@@ -57,68 +61,82 @@ public final class SignalService: Sendable {
         }
     }
 
-    /// Whether new `/signal` upgrades are refused because ``socketLimit`` sockets are open.
-    /// Logs one warning each time the server reaches the limit.
+    /// Counts an accepted connection against ``socketLimit``; it holds its place until
+    /// ``connectionClosed()``.
+    func connectionOpened() { openConnections.add(1, ordering: .relaxed) }
+
+    func connectionClosed() { openConnections.subtract(1, ordering: .relaxed) }
+
+    /// Whether a connection asking to upgrade must be refused because more than ``socketLimit``
+    /// connections are open. Each connection was counted, atomically, when it was accepted and
+    /// before it could ask, so concurrent upgrades can never take more than the limit between
+    /// them. Logs one warning each time the server reaches the limit.
     var isAtSocketLimit: Bool {
-        let atLimit = openSocketCount >= socketLimit
+        let open = openConnections.load(ordering: .relaxed)
+        let atLimit = open > socketLimit
         if refusingUpgrades.exchange(atLimit, ordering: .relaxed) != atLimit, atLimit {
             logger.warning(
-                "refusing new /signal sockets with 503: \(openSocketCount) open, the limit for this process's open files is \(socketLimit)")
+                "refusing new /signal sockets with 503: \(open) connections open, the limit for this process's open files is \(socketLimit)")
         }
         return atLimit
     }
 
-    /// The HTTP server builder that upgrades `GET /signal` to a WebSocket handled by this
-    /// service and hands every other request to the router.
-    public var serverBuilder: HTTPServerBuilder {
-        HTTPServerBuilder { responder in SignalChannel(service: self, responder: responder) }
-    }
+    /// The 503 for an upgrade refused at the socket limit.
+    static let socketLimitError = SignalHTTPError(
+        .serviceUnavailable, "the server holds as many sockets as it can; try again later")
 
     /// Adds `/health`, `/signal` for requests that were not upgraded (426, or 503 at the socket
     /// limit), `/public-key`, `/.well-known/jwks.json`, `/token` and (unless
-    /// `DEMO_PAGE=false`) `/demo`, and the JSON 404 for everything else.
+    /// `DEMO_PAGE=false`) `/demo`, `/turn-credentials` when TURN is on, `HEAD` for every `GET` route, and the JSON error shape for
+    /// every error, the 404 for unknown routes included.
     public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
-        router.add(middleware: NotFoundMiddleware<Context>())
-        router.get("/health") { _, _ in self.health() }
-        router.get(RouterPath(SignalChannel.signalPath)) { _, _ in
+        router.add(middleware: JSONErrorMiddleware<Context>())
+        /// A `GET` route and its `HEAD` twin: the same answer without the body.
+        func get(_ path: RouterPath, _ respond: @escaping @Sendable (Request) throws -> Response) {
+            router.get(path) { request, _ in try respond(request) }
+            router.head(path) { request, _ in try respond(request).createHeadResponse() }
+        }
+        get("/health") { _ in self.health() }
+        get(RouterPath(SignalChannel.signalPath)) { _ in
             // Reached only when the request was not upgraded.
-            self.isAtSocketLimit
-                ? JSONResponse.error(.serviceUnavailable, "the server holds as many sockets as it can; try again later")
-                : JSONResponse.error(.upgradeRequired, "/signal is a WebSocket endpoint: send an Upgrade: websocket request")
+            (self.isAtSocketLimit
+                ? Self.socketLimitError
+                : SignalHTTPError(
+                    .upgradeRequired, "/signal is a WebSocket endpoint: send an Upgrade: websocket request",
+                    headers: [.secWebSocketVersion: "13"])).response
         }
         if let turn = sessionSettings.turn {
             let endpoint = TurnCredentialsEndpoint(issuer: turn, tokenVerifier: tokenVerifier)
-            router.get("/turn-credentials") { request, _ in endpoint.respond(to: request) }
+            get("/turn-credentials") { request in try endpoint.respond(to: request) }
         }
         if configuration.demoPage {
-            router.get("/demo") { _, _ in DemoPage.response() }
+            get("/demo") { _ in DemoPage.response() }
         }
         guard case .enabled(let keys, let adminSecret) = configuration.authentication, let tokenIssuer else { return }
         let publicJWK = keys.jwk.publicJSON
-        router.get("/public-key") { _, _ in
+        get("/public-key") { _ in
             JSONResponse.make(.ok) { $0.writeString(publicJWK) }
         }
-        router.get("/.well-known/jwks.json") { _, _ in
+        get("/.well-known/jwks.json") { _ in
             JSONResponse.make(.ok) { $0.writeString(#"{"keys":[\#(publicJWK)]}"#) }
         }
         let maximumTTL = configuration.maxTokenTTL
         router.post("/token") { request, _ in
             // The secret is checked before the body is read: a caller without it learns nothing.
             guard let presented = AdminCredential.presented(in: request.headers), adminSecret.matches(presented) else {
-                return JSONResponse.error(.unauthorized, "Unauthorized")
+                throw SignalHTTPError(.unauthorized, "Unauthorized")
             }
             let body: ByteBuffer
             do {
                 body = try await request.body.collect(upTo: TokenRequest.maximumBodyBytes)
             } catch is NIOTooManyBytesError {
-                // Hummingbird's own 413 has no body; answer in the JSON error shape like every other error.
-                return JSONResponse.error(.contentTooLarge, "body must be at most \(TokenRequest.maximumBodyBytes) bytes")
+                throw SignalHTTPError(.contentTooLarge, "body must be at most \(TokenRequest.maximumBodyBytes) bytes")
             }
             let tokenRequest: TokenRequest
             do throws(TokenRequestError) {
                 tokenRequest = try TokenRequest(body: Array(buffer: body), maximumTTL: maximumTTL)
             } catch {
-                return JSONResponse.error(.badRequest, error.message)
+                throw SignalHTTPError(.badRequest, error.message)
             }
             let issued = tokenIssuer.issue(subject: tokenRequest.subject, timeToLive: tokenRequest.timeToLive)
             return JSONResponse.make(.created) { body in

@@ -60,6 +60,13 @@ extension SignalConfiguration {
             "PING_INTERVAL", \.configuration.pingInterval, .timeToLive,
             help: "Server ping interval; a peer silent for two intervals is dropped."),
         ConfigurationSetting(
+            "REQUEST_TIMEOUT", \.configuration.requestTimeout, .timeToLive,
+            help: "Time an HTTP request (head and body) may take to arrive, and the longest idle keep-alive; "
+                + "a slower connection is closed."),
+        ConfigurationSetting(
+            "REQUEST_HEAD_MAX_BYTES", \.configuration.requestHeadMaxBytes, .integer(in: 1024...(1 << 20), valueName: "bytes"),
+            help: "Largest request line plus headers; a larger head is answered 431 and the connection closed."),
+        ConfigurationSetting(
             "LOG_LEVEL", \.configuration.logLevel, .logLevel,
             help: "trace, debug, info, notice, warning, error or critical."),
         ConfigurationSetting(

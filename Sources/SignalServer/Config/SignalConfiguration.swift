@@ -42,6 +42,14 @@ public struct SignalConfiguration: Sendable {
     public var registerTimeout = TimeToLive(seconds: 10)
     /// `PING_INTERVAL`: seconds between server pings; silence for two intervals drops a peer.
     public var pingInterval = TimeToLive(seconds: 30)
+    /// `REQUEST_TIMEOUT`: how long a connection may take to send a complete request, head and body, counted from
+    /// when it opens or its previous response has gone out; then it is closed. Bounds silent,
+    /// slow ("slowloris") and idle keep-alive connections. WebSockets are not affected once
+    /// upgraded.
+    public var requestTimeout = TimeToLive(seconds: 5)
+    /// `REQUEST_HEAD_MAX_BYTES`: the largest request head accepted, in bytes: the request line and every header field;
+    /// a larger one is answered 431 and the connection closed.
+    public var requestHeadMaxBytes = 16_384
     /// `LOG_LEVEL`.
     public var logLevel = Logger.Level.info
     /// `EVENT_LOOPS`: event-loop threads; `nil` uses one per CPU this process may run on.

@@ -17,15 +17,15 @@ struct TurnCredentialsEndpoint: Sendable {
     /// With auth on, `Authorization: Bearer <room token>` is required (401 otherwise); the
     /// credentials are for the `nodeId` query parameter, else the token's subject (a random id
     /// with auth off), and never outlive the token.
-    func respond(to request: Request) -> Response {
+    func respond(to request: Request) throws(SignalHTTPError) -> Response {
         let nodeId = request.uri.queryParameters.get("nodeId")
         if let nodeId, !Self.isValidNodeId(nodeId) {
-            return JSONResponse.error(.badRequest, "nodeId must be 1 to \(Self.maximumNodeIdBytes) bytes without control characters")
+            throw SignalHTTPError(.badRequest, "nodeId must be 1 to \(Self.maximumNodeIdBytes) bytes without control characters")
         }
         let credentials: IceServer
         if let tokenVerifier {
             guard let token = request.headers.bearerCredential, let claims = try? tokenVerifier.verify(token) else {
-                return JSONResponse.error(.unauthorized, "a valid room token is required as Authorization: Bearer <token>")
+                throw SignalHTTPError(.unauthorized, "a valid room token is required as Authorization: Bearer <token>")
             }
             credentials = issuer.credentials(for: nodeId ?? claims.subject, notAfter: claims.expiresAt)
         } else {

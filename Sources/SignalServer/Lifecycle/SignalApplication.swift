@@ -6,7 +6,8 @@ import ServiceLifecycle
 import UnixSignals
 
 /// The standalone server: a Hummingbird application whose router serves the HTTP routes and
-/// whose server channel upgrades `/signal` for a ``SignalService``.
+/// whose server, `.signal(service:)` as an embedding app would use it, upgrades `/signal` for
+/// a ``SignalService``.
 public enum SignalApplication {
     /// Builds the application for `service`, listening where its configuration says.
     ///
@@ -21,7 +22,7 @@ public enum SignalApplication {
         service.addRoutes(to: router)
         return Application(
             router: router,
-            server: service.serverBuilder,
+            server: .signal(service: service),
             configuration: ApplicationConfiguration(
                 address: .hostname(service.configuration.host, port: service.configuration.port),
                 serverName: "signal-server"),

@@ -2,13 +2,16 @@
 import Glibc
 #endif
 
-/// How many `/signal` sockets this process may hold, from its open-file limit.
+/// How many connections this process may hold before it refuses WebSocket upgrades, from its
+/// open-file limit.
 ///
-/// Every socket is a file descriptor; past the limit `accept` fails and nobody, not even
-/// `/health`, gets an answer. Refusing upgrades a little earlier keeps descriptors in reserve
-/// for the listening socket, HTTP requests and the 503 that tells a client to come back later.
+/// Every connection is a file descriptor; past the limit `accept` fails and nobody, not even
+/// `/health`, gets an answer. Counting every accepted connection and refusing upgrades once
+/// they pass this number keeps descriptors in reserve for the listening socket, HTTP requests
+/// and the 503 that tells a client to come back later; the request deadline frees the ones
+/// that silent connections take.
 enum SocketLimit {
-    /// Descriptors kept back for everything that is not a `/signal` socket.
+    /// Descriptors kept back for HTTP requests and the server itself.
     static let reserve = 64
 
     /// The soft `RLIMIT_NOFILE` less ``reserve``; `Int.max` when there is no limit.

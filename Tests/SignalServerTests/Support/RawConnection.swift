@@ -1,0 +1,160 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// A plain TCP connection to the server that writes exactly the bytes a test gives it, as an
+/// attacker or a broken client would, and collects everything the server sends back.
+final class RawConnection: Sendable {
+    /// A parsed HTTP/1.1 response.
+    struct Response {
+        let status: Int
+        /// Header names lowercased.
+        let headers: [String: String]
+        let body: String
+    }
+
+    private let channel: any Channel
+    private let collector: ByteCollector
+
+    private init(channel: any Channel, collector: ByteCollector) {
+        self.channel = channel
+        self.collector = collector
+    }
+
+    /// Connects to `127.0.0.1:port`.
+    static func open(port: Int) async throws -> RawConnection {
+        let collector = ByteCollector()
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(collector) }
+            }
+            .connect(host: "127.0.0.1", port: port).get()
+        return RawConnection(channel: channel, collector: collector)
+    }
+
+    /// Writes `bytes` as they are.
+    func send(_ bytes: [UInt8]) async throws {
+        try await channel.writeAndFlush(ByteBuffer(bytes: bytes))
+    }
+
+    /// Writes `text` as UTF-8, as it is (line ends included).
+    func send(_ text: String) async throws {
+        try await send(Array(text.utf8))
+    }
+
+    /// Closes our side.
+    func close() async {
+        try? await channel.close()
+    }
+
+    /// Whether the server has closed the connection.
+    var isClosed: Bool { collector.state.withLock { $0.closed } }
+
+    /// Everything received so far, as text.
+    var received: String { collector.state.withLock { String(decoding: $0.bytes, as: UTF8.self) } }
+
+    /// Waits until the server closes the connection; returns everything it sent.
+    func readUntilClosed(within seconds: Double = 10) async throws -> String {
+        try await awaitState(within: seconds, "the server to close the connection") { $0.closed }
+        return received
+    }
+
+    /// Waits for one complete response (its `content-length` body, none when `head` is set).
+    func readResponse(within seconds: Double = 10, head: Bool = false) async throws -> Response {
+        try await awaitState(within: seconds, "a complete HTTP response") { state in
+            Self.parse(state.bytes, head: head) != nil || state.closed
+        }
+        guard let parsed = collector.state.withLock({ Self.parse($0.bytes, head: head) }) else { throw TestSocket.Failure.timedOut("a complete HTTP response; got \(received.debugDescription)") }
+        return parsed
+    }
+
+    private func awaitState(
+        within seconds: Double, _ what: String, _ condition: @escaping @Sendable (ByteCollector.State) -> Bool
+    ) async throws {
+        let collector = self.collector
+        let reached = try await withDeadline(seconds: seconds, what) { () -> Bool in
+            for await _ in collector.updates() {
+                if collector.state.withLock({ condition($0) }) { return true }
+            }
+            return collector.state.withLock { condition($0) }
+        }
+        if !reached { throw TestSocket.Failure.timedOut(what) }
+    }
+
+    private static func parse(_ bytes: [UInt8], head: Bool) -> Response? {
+        let text = String(decoding: bytes, as: UTF8.self)
+        guard let end = text.range(of: "\r\n\r\n") else { return nil }
+        let lines = text[..<end.lowerBound].components(separatedBy: "\r\n")
+        let statusParts = lines[0].split(separator: " ")
+        guard statusParts.count >= 2, let status = Int(statusParts[1]) else { return nil }
+        var headers: [String: String] = [:]
+        for line in lines.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        let body = Array(text[end.upperBound...].utf8)
+        let length = head ? 0 : Int(headers["content-length"] ?? "0") ?? 0
+        guard body.count >= length else { return nil }
+        return Response(status: status, headers: headers, body: String(decoding: body.prefix(length), as: UTF8.self))
+    }
+}
+
+/// Collects the bytes a connection receives and notes when it closes.
+private final class ByteCollector: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+
+    struct State: Sendable {
+        var bytes: [UInt8] = []
+        var closed = false
+        var waiters: [AsyncStream<Void>.Continuation] = []
+    }
+
+    let state = Mutex(State())
+
+    /// A stream that ticks on every change (and once at once), ending when the connection closes.
+    func updates() -> AsyncStream<Void> {
+        let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        continuation.yield()
+        let closed = state.withLock { state -> Bool in
+            if !state.closed { state.waiters.append(continuation) }
+            return state.closed
+        }
+        if closed { continuation.finish() }
+        return stream
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        let waiters = state.withLock { state in
+            state.bytes.append(contentsOf: buffer.readableBytesView)
+            return state.waiters
+        }
+        waiters.forEach { $0.yield() }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        // The server half-closed: it will send nothing more, which is as good as a close here.
+        if (event as? ChannelEvent) == .inputClosed { finish() }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        finish()
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+
+    private func finish() {
+        let waiters = state.withLock { state in
+            state.closed = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        waiters.forEach { $0.yield(); $0.finish() }
+    }
+}
