@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SignalServer
 import Signaling
 import Testing
 
