@@ -129,36 +129,35 @@ def kill_pids(pids):
             pass
 
 
-class Server:
-    """The real `signal-server serve` on an ephemeral loopback port."""
+class LoggedProcess:
+    """A subprocess whose output lines a thread collects; `ready` is the first match of a pattern."""
 
-    def __init__(self, workdir, name, env_file, args=(), env=None):
-        self.name = name
+    def __init__(self, command, cwd, ready_pattern, env=None):
         self.lines = []
-        self.port = None
-        self._ready = threading.Event()
-        environment = {k: v for k, v in os.environ.items() if not k.startswith(("DEMO_", "AUTH_", "PORT", "HOST"))}
-        environment.update(env or {})
-        command = [SERVER_BIN, "serve", "--host", "127.0.0.1", "--port", "0", "--env-file", env_file, *args]
+        self.ready = None
+        self._pattern = re.compile(ready_pattern)
+        self._seen = threading.Event()
         self.process = subprocess.Popen(
-            command, cwd=workdir, env=environment, stdin=subprocess.DEVNULL,
+            command, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         threading.Thread(target=self._read, daemon=True).start()
-        if not self._ready.wait(WAIT) or self.port is None:
-            self.stop()
-            raise Failure(f"server {name} did not print its port; output:\n" + "\n".join(self.lines[-20:]))
-        self.base = f"http://127.0.0.1:{self.port}"
+
+    def wait_ready(self):
+        """The match, once a line matched (at most WAIT seconds), else None."""
+        self._seen.wait(WAIT)
+        return self.ready
 
     def _read(self):
         for line in self.process.stdout:
             self.lines.append(line.rstrip("\n"))
-            match = re.search(r"listening on http://127\.0\.0\.1:(\d+)", line)
-            if match and self.port is None:
-                self.port = int(match.group(1))
-                self._ready.set()
-        self._ready.set()
+            if self.ready is None:
+                self.ready = self._pattern.search(line)
+                if self.ready:
+                    self._seen.set()
+        self._seen.set()
 
     def stop(self):
+        """SIGTERM, then SIGKILL if it is still running 10 s later."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
@@ -166,6 +165,26 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=5)
+
+
+class Server:
+    """The real `signal-server serve` on an ephemeral loopback port."""
+
+    def __init__(self, workdir, name, env_file, args=(), env=None):
+        self.name = name
+        environment = {k: v for k, v in os.environ.items() if not k.startswith(("DEMO_", "AUTH_", "PORT", "HOST"))}
+        environment.update(env or {})
+        command = [SERVER_BIN, "serve", "--host", "127.0.0.1", "--port", "0", "--env-file", env_file, *args]
+        self.output = LoggedProcess(command, workdir, r"listening on http://127\.0\.0\.1:(\d+)", environment)
+        ready = self.output.wait_ready()
+        if not ready:
+            self.stop()
+            raise Failure(f"server {name} did not print its port; output:\n" + "\n".join(self.output.lines[-20:]))
+        self.port = int(ready.group(1))
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    def stop(self):
+        self.output.stop()
 
     def request(self, method, path, body=None, headers=None):
         """(status, content type, body text); errors are answers too."""
@@ -190,8 +209,6 @@ class Coturn:
     """coturn's `turnserver` on a free loopback port with `use-auth-secret` (flags from TURN.md)."""
 
     def __init__(self, workdir, secret):
-        self.lines = []
-        self._ready = threading.Event()
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
@@ -204,30 +221,13 @@ class Coturn:
             "--simple-log", f"--pidfile={folder}/turnserver.pid", f"--userdb={folder}/turnserver.db",
             "--no-multicast-peers", "--allow-loopback-peers",
         ]
-        self.process = subprocess.Popen(command, cwd=folder, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                        stderr=subprocess.STDOUT, text=True)
-        threading.Thread(target=self._read, daemon=True).start()
-        if not self._ready.wait(WAIT) or self.process.poll() is not None:
+        self.output = LoggedProcess(command, folder, re.escape(f"UDP listener opened on: 127.0.0.1:{self.port}"))
+        if not self.output.wait_ready():
             self.stop()
-            raise Failure("coturn did not open its UDP listener; output:\n" + "\n".join(self.lines[-20:]))
-
-    def _read(self):
-        ready = f"UDP listener opened on: 127.0.0.1:{self.port}"
-        for line in self.process.stdout:
-            self.lines.append(line.rstrip("\n"))
-            if ready in line:
-                self._ready.set()
-        self._ready.set()
+            raise Failure("coturn did not open its UDP listener; output:\n" + "\n".join(self.output.lines[-20:]))
 
     def stop(self):
-        """SIGTERM (coturn ends at once), SIGKILL after 5 s."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
+        self.output.stop()
 
 
 class Browser:
@@ -620,10 +620,10 @@ class DemoTest:
     def dump(self):
         for server in self.servers:
             print(f"--- server {server.name} output (last 15 lines)")
-            print("\n".join(server.lines[-15:]))
+            print("\n".join(server.output.lines[-15:]))
         if self.coturn:
             print("--- coturn output (last 25 lines)")
-            print("\n".join(self.coturn.lines[-25:]))
+            print("\n".join(self.coturn.output.lines[-25:]))
         for name, page in self.pages.items():
             try:
                 print(describe(name, page.state()))
