@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Logging
 import SignalServer
 import Signaling
 import Testing
@@ -129,6 +130,31 @@ import Testing
                 "GET", "/turn-credentials?nodeId=\(nodeId)", headers: Self.bearer(server.token(subject: "lobby")))
             #expect(status == 400)
             Self.expectError(json, status: 400, reason: "Bad Request")
+        }
+    }
+
+    @Test func withoutATokenABadNodeIdIsStill401() async throws {
+        try await TestServer.with(Self.turnOn) { server in
+            let (status, json) = try await server.httpJSON("GET", "/turn-credentials?nodeId=%01")
+            #expect(status == 401)
+            Self.expectError(json, status: 401, reason: "Unauthorized")
+        }
+    }
+
+    @Test func neitherTheSecretNorACredentialIsLogged() async throws {
+        try await TestServer.with(logLevel: .trace, Self.turnOn) { server in
+            let token = server.token(subject: "lobby")
+            let fetched = try await server.httpJSON("GET", "/turn-credentials?nodeId=alice", headers: Self.bearer(token)).json
+            let socket = try await server.connect(["token": token, "nodeId": "bob"])
+            try await socket.register(["role": "normal"])
+            let peerList = try await socket.nextJSON()
+            await socket.drop()
+            // The socket's close is logged after everything it did.
+            _ = try await server.logs.line { $0.contains("nodeId=bob") && $0.contains(" code=") }
+            let credentials = [fetched["credential"] as? String, (peerList["iceServers"] as? [[String: Any]])?.first?["credential"] as? String]
+            for secret in [Self.secret] + credentials.map({ $0 ?? "missing credential" }) {
+                #expect(!server.logs.lines.contains { $0.contains(secret) }, "\(secret) logged")
+            }
         }
     }
 
