@@ -16,13 +16,17 @@ machine). The test:
   "replaced by new connection", alice and bob must replace their old peer connection with the
   new offer, the channels re-open and chat flows again; `/health` still counts 3 peers, 1 room;
 - with a fourth server, AUTH_DISABLED=true, two more tabs join by `#room=` alone and connect;
+- starts coturn (`turnserver`, use-auth-secret) on loopback and a fifth server with TURN_SECRET
+  and TURN_URLS pointing at it; two tabs open /demo with `&relay=1` (iceTransportPolicy "relay"),
+  so the only way to connect is a coturn relay opened with the credentials from their peer-list:
+  relay candidates gathered, no candidate error, data channels open, chat delivered;
 - saves a screenshot of alice's page with bob connected (SCREENSHOT, default
   .build/demo-screenshot.png).
 
-Every wait is bounded; Chromium and chromedriver are ended by PID in a `finally`, and their
-profiles live in a temporary folder that is removed. Ends with `N passed, M failed`.
+Every wait is bounded; Chromium, chromedriver and coturn are ended by PID in a `finally`, and
+their profiles live in a temporary folder that is removed. Ends with `N passed, M failed`.
 
-Environment: SIGNAL_SERVER_BIN (default .build/debug/signal-server), SCREENSHOT, CHROMIUM_BIN,
+Environment: SIGNAL_SERVER_BIN (default .build/debug/signal-server), SCREENSHOT, CHROMIUM_BIN, TURNSERVER_BIN,
 CHROMEDRIVER_BIN, BROWSER_TEST_WAIT (seconds per wait, default 20), BROWSER_TEST_TIMEOUT
 (seconds for the whole test, default 300).
 """
@@ -33,6 +37,7 @@ import pathlib
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -46,6 +51,7 @@ SERVER_BIN = os.environ.get("SIGNAL_SERVER_BIN", str(ROOT / ".build/debug/signal
 SCREENSHOT = pathlib.Path(os.environ.get("SCREENSHOT", str(ROOT / ".build/demo-screenshot.png")))
 CHROMIUM = os.environ.get("CHROMIUM_BIN", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER_BIN", "/usr/bin/chromedriver")
+TURNSERVER = os.environ.get("TURNSERVER_BIN", "/usr/bin/turnserver")
 WAIT = float(os.environ.get("BROWSER_TEST_WAIT", "20"))
 TOTAL = int(os.environ.get("BROWSER_TEST_TIMEOUT", "300"))
 ROOM = "demo-room"
@@ -123,36 +129,35 @@ def kill_pids(pids):
             pass
 
 
-class Server:
-    """The real `signal-server serve` on an ephemeral loopback port."""
+class LoggedProcess:
+    """A subprocess whose output lines a thread collects; `ready` is the first match of a pattern."""
 
-    def __init__(self, workdir, name, env_file, args=(), env=None):
-        self.name = name
+    def __init__(self, command, cwd, ready_pattern, env=None):
         self.lines = []
-        self.port = None
-        self._ready = threading.Event()
-        environment = {k: v for k, v in os.environ.items() if not k.startswith(("DEMO_", "AUTH_", "PORT", "HOST"))}
-        environment.update(env or {})
-        command = [SERVER_BIN, "serve", "--host", "127.0.0.1", "--port", "0", "--env-file", env_file, *args]
+        self.ready = None
+        self._pattern = re.compile(ready_pattern)
+        self._seen = threading.Event()
         self.process = subprocess.Popen(
-            command, cwd=workdir, env=environment, stdin=subprocess.DEVNULL,
+            command, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         threading.Thread(target=self._read, daemon=True).start()
-        if not self._ready.wait(WAIT) or self.port is None:
-            self.stop()
-            raise Failure(f"server {name} did not print its port; output:\n" + "\n".join(self.lines[-20:]))
-        self.base = f"http://127.0.0.1:{self.port}"
+
+    def wait_ready(self):
+        """The match, once a line matched (at most WAIT seconds), else None."""
+        self._seen.wait(WAIT)
+        return self.ready
 
     def _read(self):
         for line in self.process.stdout:
             self.lines.append(line.rstrip("\n"))
-            match = re.search(r"listening on http://127\.0\.0\.1:(\d+)", line)
-            if match and self.port is None:
-                self.port = int(match.group(1))
-                self._ready.set()
-        self._ready.set()
+            if self.ready is None:
+                self.ready = self._pattern.search(line)
+                if self.ready:
+                    self._seen.set()
+        self._seen.set()
 
     def stop(self):
+        """SIGTERM, then SIGKILL if it is still running 10 s later."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
@@ -160,6 +165,26 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=5)
+
+
+class Server:
+    """The real `signal-server serve` on an ephemeral loopback port."""
+
+    def __init__(self, workdir, name, env_file, args=(), env=None):
+        self.name = name
+        environment = {k: v for k, v in os.environ.items() if not k.startswith(("DEMO_", "AUTH_", "PORT", "HOST"))}
+        environment.update(env or {})
+        command = [SERVER_BIN, "serve", "--host", "127.0.0.1", "--port", "0", "--env-file", env_file, *args]
+        self.output = LoggedProcess(command, workdir, r"listening on http://127\.0\.0\.1:(\d+)", environment)
+        ready = self.output.wait_ready()
+        if not ready:
+            self.stop()
+            raise Failure(f"server {name} did not print its port; output:\n" + "\n".join(self.output.lines[-20:]))
+        self.port = int(ready.group(1))
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    def stop(self):
+        self.output.stop()
 
     def request(self, method, path, body=None, headers=None):
         """(status, content type, body text); errors are answers too."""
@@ -178,6 +203,31 @@ class Server:
         if status != 200:
             raise Failure(f"/health answered {status}: {text}")
         return json.loads(text)
+
+
+class Coturn:
+    """coturn's `turnserver` on a free loopback port with `use-auth-secret` (flags from TURN.md)."""
+
+    def __init__(self, workdir, secret):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        folder = os.path.join(workdir, "coturn")
+        os.makedirs(folder, exist_ok=True)
+        command = [
+            TURNSERVER, "-n", "-v", "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1", f"--listening-port={self.port}",
+            "--min-port=49160", "--max-port=49360", "--use-auth-secret", f"--static-auth-secret={secret}",
+            "--realm=signal-server.test", "--fingerprint", "--no-cli", "--no-tls", "--no-dtls", "--log-file=stdout",
+            "--simple-log", f"--pidfile={folder}/turnserver.pid", f"--userdb={folder}/turnserver.db",
+            "--no-multicast-peers", "--allow-loopback-peers",
+        ]
+        self.output = LoggedProcess(command, folder, re.escape(f"UDP listener opened on: 127.0.0.1:{self.port}"))
+        if not self.output.wait_ready():
+            self.stop()
+            raise Failure("coturn did not open its UDP listener; output:\n" + "\n".join(self.output.lines[-20:]))
+
+    def stop(self):
+        self.output.stop()
 
 
 class Browser:
@@ -298,6 +348,7 @@ class DemoTest:
         self.env_file = os.path.join(workdir, ".env")
         self.servers = []
         self.browsers = []
+        self.coturn = None
         self.server = None
         self.pages = {}
         self.tokens = {}
@@ -322,8 +373,8 @@ class DemoTest:
         self.servers.append(server)
         return server
 
-    def mint(self, node):
-        status, _, text = self.server.request(
+    def mint(self, node, server=None):
+        status, _, text = (server or self.server).request(
             "POST", "/token", {"ttl": "10m", "subject": ROOM}, {"x-admin-secret": self.admin_secret})
         if status != 201:
             raise Failure(f"POST /token answered {status}: {text}")
@@ -477,6 +528,53 @@ class DemoTest:
         if (health["peers"], health["rooms"]) != (2, 1):
             raise Failure(f"/health with auth off: {health}")
 
+    def check_turn_relay(self):
+        secret = "browser-test-turn-" + os.urandom(12).hex()
+        self.coturn = Coturn(self.workdir, secret)
+        server = self.start_server("TURN", env={"TURN_SECRET": secret,
+                                                "TURN_URLS": f"turn:127.0.0.1:{self.coturn.port}?transport=udp"})
+        status, _, text = server.request("GET", "/turn-credentials")
+        if status != 401:
+            raise Failure(f"GET /turn-credentials without a token answered {status}: {text}")
+        pages = []
+        for node, browser in (("frank", self.browsers[0]), ("grace", self.browsers[1])):
+            url = f"{server.base}/demo#token={self.mint(node, server)}&nodeId={node}&relay=1"
+            page = Page(browser, url, node, new_tab=True)
+            page.wait_state("registered with iceServers in its peer-list",
+                            lambda s: s["signal"] == "open" and s["registered"] and s["iceServerCount"] == 1)
+            if page.state()["iceTransportPolicy"] != "relay":
+                raise Failure(f"{node}: relay=1 did not set iceTransportPolicy relay")
+            self.pages[node] = page
+            pages.append(page)
+        for page in pages:
+            page.wait_state("relay candidates (typ relay) from coturn",
+                            lambda s: s["relayCandidates"] > 0 or s["candidateErrors"])
+            state = page.state()
+            if state["candidateErrors"] or state["relayCandidates"] != state["candidates"]:
+                raise Failure(f"{page.label}: candidate errors {state['candidateErrors']}, "
+                              f"{state['relayCandidates']} relay of {state['candidates']} candidates")
+        self.expect_channels(pages)
+        self.expect_chat(pages[0], [pages[1]], "relayed by coturn")
+        self.expect_chat(pages[1], [pages[0]], "and back through the relay")
+        # The selected pair must be relay on both ends: the data went through coturn.
+        for page in pages:
+            page.focus()
+            kinds = page.driver.execute_async_script("""
+                const done = arguments[arguments.length - 1];
+                const id = arguments[0];
+                window.__peerConnection(id).getStats().then((stats) => {
+                  const kinds = [];
+                  stats.forEach((report) => {
+                    if (report.type === 'candidate-pair' && report.nominated && report.state === 'succeeded') {
+                      kinds.push([stats.get(report.localCandidateId).candidateType, stats.get(report.remoteCandidateId).candidateType]);
+                    }
+                  });
+                  done(kinds);
+                }, (e) => done(String(e)));
+            """, "grace" if page.label == "frank" else "frank")
+            if not kinds or any(pair != ["relay", "relay"] for pair in kinds):
+                raise Failure(f"{page.label}: selected candidate pairs {kinds} (expected relay to relay)")
+
     def check_no_page_errors(self):
         for name, page in self.pages.items():
             errors = page.state()["errors"]
@@ -494,6 +592,7 @@ class DemoTest:
         ("/health counts 3 peers in 1 room", check_health_counts_three),
         ("a page re-opened with the same nodeId replaces the old socket; channels re-open", check_reopened_page_replaces_old_socket),
         ("with auth off, pages join by room alone and connect", check_auth_disabled_by_room),
+        ("with TURN, two relay-only pages connect through coturn with the server's credentials", check_turn_relay),
         ("no page logged an error", check_no_page_errors),
     ]
 
@@ -521,7 +620,10 @@ class DemoTest:
     def dump(self):
         for server in self.servers:
             print(f"--- server {server.name} output (last 15 lines)")
-            print("\n".join(server.lines[-15:]))
+            print("\n".join(server.output.lines[-15:]))
+        if self.coturn:
+            print("--- coturn output (last 25 lines)")
+            print("\n".join(self.coturn.output.lines[-25:]))
         for name, page in self.pages.items():
             try:
                 print(describe(name, page.state()))
@@ -533,6 +635,8 @@ class DemoTest:
             browser.close()
         for server in self.servers:
             server.stop()
+        if self.coturn:
+            self.coturn.stop()
 
 
 def interfaces_besides_loopback():
@@ -549,7 +653,7 @@ def main():
         print(f"error: network interfaces besides loopback are present ({', '.join(interfaces)}); run this through "
               "scripts/browser-test, which starts it in a loopback-only network namespace", file=sys.stderr)
         return 2
-    for path in (SERVER_BIN, CHROMIUM, CHROMEDRIVER):
+    for path in (SERVER_BIN, CHROMIUM, CHROMEDRIVER, TURNSERVER):
         if not os.access(path, os.X_OK):
             print(f"error: {path} is missing or not executable", file=sys.stderr)
             return 2

@@ -18,15 +18,20 @@ struct TurnCredentialsEndpoint: Sendable {
     /// credentials are for the `nodeId` query parameter, else the token's subject (a random id
     /// with auth off), and never outlive the token.
     func respond(to request: Request) throws(SignalHTTPError) -> Response {
+        // The token is checked before anything else: a caller without one learns nothing.
+        var claims: RoomTokenClaims?
+        if let tokenVerifier {
+            guard let token = request.headers.bearerCredential, let verified = try? tokenVerifier.verify(token) else {
+                throw SignalHTTPError(.unauthorized, "a valid room token is required as Authorization: Bearer <token>")
+            }
+            claims = verified
+        }
         let nodeId = request.uri.queryParameters.get("nodeId")
         if let nodeId, !Self.isValidNodeId(nodeId) {
             throw SignalHTTPError(.badRequest, "nodeId must be 1 to \(Self.maximumNodeIdBytes) bytes without control characters")
         }
         let credentials: IceServer
-        if let tokenVerifier {
-            guard let token = request.headers.bearerCredential, let claims = try? tokenVerifier.verify(token) else {
-                throw SignalHTTPError(.unauthorized, "a valid room token is required as Authorization: Bearer <token>")
-            }
+        if let claims {
             credentials = issuer.credentials(for: nodeId ?? claims.subject, notAfter: claims.expiresAt)
         } else {
             credentials = issuer.credentials(for: nodeId ?? UUID().uuidString.lowercased())

@@ -120,16 +120,23 @@ final class RunningProcess: Sendable {
         kill(process.processIdentifier, signal)
     }
 
-    /// The exit status; fails if the process is still running after `seconds`.
+    /// The exit status; fails if the process is still running after `seconds` (it is killed then).
     func exitStatus(within seconds: Double) async throws -> Int32 {
+        let name = process.executableURL?.lastPathComponent ?? "the process"
         do {
-            return try await withDeadline(seconds: seconds, "signal-server to exit") {
-                await withCheckedContinuation { continuation in
-                    let status = self.ending.withLock { state -> Int32? in
-                        if state.finished == nil { state.waiters.append(continuation) }
-                        return state.finished
+            return try await withDeadline(seconds: seconds, "\(name) to exit") {
+                // The deadline cancels this wait, but the group around it can only finish once the
+                // wait does: killing the process is what ends it.
+                await withTaskCancellationHandler {
+                    await withCheckedContinuation { continuation in
+                        let status = self.ending.withLock { state -> Int32? in
+                            if state.finished == nil { state.waiters.append(continuation) }
+                            return state.finished
+                        }
+                        if let status { continuation.resume(returning: status) }
                     }
-                    if let status { continuation.resume(returning: status) }
+                } onCancel: {
+                    self.signal(SIGKILL)
                 }
             }
         } catch {

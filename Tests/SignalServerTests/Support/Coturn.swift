@@ -1,0 +1,116 @@
+import Foundation
+import NIOCore
+import NIOPosix
+
+/// A real coturn `turnserver` on loopback with `use-auth-secret`, the way a deployment pairs it
+/// with our `TURN_SECRET` (README § TURN; flags from the shared TURN.md notes), and
+/// `turnutils_uclient` allocations against it.
+struct Coturn: Sendable {
+    enum Failure: Error, CustomStringConvertible {
+        case notInstalled(String)
+
+        var description: String {
+            switch self {
+            case .notInstalled(let tool):
+                return "\(tool) is not installed: these tests need Debian's coturn (apt-get install coturn; scripts/test installs it)"
+            }
+        }
+    }
+
+    /// What one `turnutils_uclient` run ended with.
+    struct Allocation {
+        let status: Int32
+        /// Standard output and standard error together.
+        let output: String
+    }
+
+    /// The UDP and TCP port it listens on, on 127.0.0.1.
+    let port: Int
+    private let process: RunningProcess
+    private let directory: URL
+
+    /// Starts `turnserver` on a free loopback port with `secret` as its `static-auth-secret`
+    /// and returns once its UDP listener is open (read from its log, not waited for).
+    static func start(secret: String) async throws -> Coturn {
+        let executable = try installed("turnserver")
+        let directory = try CommandLineTool.temporaryDirectory()
+        let port = try await freeUDPPort()
+        // Relay ports come from a random window so that parallel tests rarely compete; coturn
+        // moves on to another port in the window when one is taken.
+        let relayPorts = Int.random(in: 40_000...59_000)
+        let arguments = [
+            "-n", "-v", "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1", "--listening-port=\(port)",
+            "--min-port=\(relayPorts)", "--max-port=\(relayPorts + 199)",
+            "--use-auth-secret", "--static-auth-secret=\(secret)", "--realm=signal-server.test", "--fingerprint",
+            "--no-cli", "--no-tls", "--no-dtls", "--log-file=stdout", "--simple-log",
+            "--pidfile=\(directory.path)/turnserver.pid", "--userdb=\(directory.path)/turnserver.db",
+            "--no-multicast-peers", "--allow-loopback-peers",
+        ]
+        // Through `env --default-signal`: a child inherits the signal mask of the thread that
+        // spawns it, and the test's threads block SIGTERM, which would leave coturn deaf to it.
+        let process = RunningProcess(
+            ["--default-signal", executable] + arguments, executable: "/usr/bin/env", in: directory, environment: CommandLineTool.environment())
+        try process.start()
+        let coturn = Coturn(port: port, process: process, directory: directory)
+        do {
+            _ = try await process.awaitOutput(matching: #"UDP listener opened on: 127\.0\.0\.1:\#(port)\b"#, within: 15)
+            return coturn
+        } catch {
+            await coturn.stop()
+            throw error
+        }
+    }
+
+    /// Runs `body` against a fresh coturn and always stops it.
+    static func with<T>(secret: String, _ body: (Coturn) async throws -> T) async throws -> T {
+        let coturn = try await start(secret: secret)
+        do {
+            let result = try await body(coturn)
+            await coturn.stop()
+            return result
+        } catch {
+            await coturn.stop()
+            throw error
+        }
+    }
+
+    /// SIGTERM (coturn ends at once; killed if it is still running 10 s later); removes its folder.
+    func stop() async {
+        process.signal(SIGTERM)
+        _ = try? await process.exitStatus(within: 10)
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Everything coturn logged so far.
+    var log: String { process.output + process.errors }
+
+    /// One `turnutils_uclient` run: allocates a relay with these credentials and sends a message
+    /// through it to a second client (`-y`: without it the run exits 0 even when nothing got
+    /// through). Exit 0 and "Total lost packets 0" mean coturn accepted the credentials.
+    func allocate(username: String, credential: String, port: Int? = nil) async throws -> Allocation {
+        let client = RunningProcess(
+            ["-p", "\(port ?? self.port)", "-u", username, "-w", credential, "-y", "-c", "-e", "127.0.0.1", "-n", "1", "-m", "1", "127.0.0.1"],
+            executable: try Self.installed("turnutils_uclient"), in: directory, environment: CommandLineTool.environment())
+        try client.start()
+        let status = try await client.exitStatus(within: 30)
+        return Allocation(status: status, output: client.output + client.errors)
+    }
+
+    /// The absolute path of a coturn tool, or a failure that says how to install it.
+    private static func installed(_ tool: String) throws -> String {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        let folders = path.split(separator: ":").map(String.init) + ["/usr/bin", "/usr/sbin", "/usr/local/bin"]
+        guard let found = folders.map({ "\($0)/\(tool)" }).first(where: FileManager.default.isExecutableFile(atPath:)) else {
+            throw Failure.notInstalled(tool)
+        }
+        return found
+    }
+
+    /// A loopback UDP port that was free a moment ago (the kernel picks it; we release it for coturn).
+    private static func freeUDPPort() async throws -> Int {
+        let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
+        let port = channel.localAddress?.port ?? 0
+        try await channel.close()
+        return port
+    }
+}
