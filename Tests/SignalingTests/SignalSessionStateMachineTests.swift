@@ -174,6 +174,20 @@ import Testing
         #expect(String(buffer: frame) == #"{"from":"a","fromRole":"normal","type":"answer","to":"b"}"#)
     }
 
+    @Test func aRelayIsStampedInTheBufferItArrivedInWithoutACopy() {
+        var target = session("b")
+        _ = target.start(now: start)
+        var sender = started("a")
+        _ = sender.messageReceived(message(#"{"type":"register"}"#), now: start)
+        let offer = message(#"{"type":"offer","to":"b","sdp":"v=0"}"#, headroom: sender.messageHeadroom)
+        let arrived = offer.withVeryUnsafeBytes { UInt(bitPattern: $0.baseAddress) }
+        guard case .deliver(let frame, _) = sender.messageReceived(consume offer, now: start) else {
+            Issue.record("expected a delivery")
+            return
+        }
+        #expect(frame.withVeryUnsafeBytes { UInt(bitPattern: $0.baseAddress) } == arrived)
+    }
+
     @Test func theHeadroomGrowsByTheSenderPrefixOnceRegistered() {
         var machine = started("node")
         #expect(machine.messageHeadroom == SignalSessionStateMachine.frameHeaderRoom)

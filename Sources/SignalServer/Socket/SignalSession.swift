@@ -137,7 +137,7 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
     private func receive(_ frame: WebSocketFrame, into message: consuming ByteBuffer, now: NIODeadline, context: ChannelHandlerContext) {
         message.writeWebSocketUnmasked(frame.data, maskKey: frame.maskKey)
         if frame.fin {
-            perform(machine.messageReceived(message, now: now), context: context)
+            perform(machine.messageReceived(consume message, now: now), context: context)
         } else {
             partialMessage = message
         }

@@ -157,7 +157,10 @@ public struct SignalSessionStateMachine {
     }
 
     /// A complete text message, unmasked, with ``messageHeadroom`` bytes free before it.
-    public mutating func messageReceived(_ message: ByteBuffer, now: NIODeadline) -> Action {
+    ///
+    /// Consumed: a relayed message is stamped where it lies, which is free only while nothing
+    /// else holds its buffer (a shared one would be copied first).
+    public mutating func messageReceived(_ message: consuming ByteBuffer, now: NIODeadline) -> Action {
         guard isOpen else { return .none }
         let decoded = message.withUnsafeReadableBytes { bytes in
             Result { () throws(ClientFrameError) in try ClientFrameDecoder.decode(bytes) }
@@ -173,7 +176,7 @@ public struct SignalSessionStateMachine {
             settings.directory.heartbeat(peer, room: room, nodeId: nodeId, heartbeat)
             return .none
         case .success(.relay(let envelope)):
-            return relay(message, envelope)
+            return relay(consume message, envelope)
         }
     }
 
@@ -306,13 +309,13 @@ public struct SignalSessionStateMachine {
         settings.turn?.credentials(for: nodeId, notAfter: notAfter)
     }
 
-    private func relay(_ message: ByteBuffer, _ envelope: RelayEnvelope) -> Action {
+    private func relay(_ message: consuming ByteBuffer, _ envelope: RelayEnvelope) -> Action {
         guard case .registered(let role, let splice) = phase else {
             return .send(.error(.notRegistered, "register before sending \(envelope.kind.rawValue)"))
         }
         switch settings.directory.route(from: role, room: room, to: envelope.target) {
         case .deliver(let target):
-            var frame = message
+            var frame = consume message
             if !splice.stampInPlace(&frame, envelope: envelope, keepingHeadroom: Self.frameHeaderRoom) {
                 var copy = ByteBufferAllocator().buffer(capacity: frame.readableBytes + splice.overhead)
                 frame.withUnsafeReadableBytes { splice.write($0, envelope: envelope, into: &copy) }

@@ -31,9 +31,10 @@ public struct RelaySplice: Sendable {
     /// Returns `false`, changing nothing, otherwise; ``write(_:envelope:into:)`` is the fallback.
     public func stampInPlace(_ message: inout ByteBuffer, envelope: RelayEnvelope, keepingHeadroom headroom: Int) -> Bool {
         guard !envelope.carriesSenderFields else { return false }
-        let view = message.readableBytesView
-        guard let braceInView = view.firstIndex(of: UInt8(ascii: "{")) else { return false }
-        let brace = message.readerIndex + view.distance(from: view.startIndex, to: braceInView)
+        // No ByteBufferView here: a view is a second owner of the storage, and the writes below
+        // would then copy the whole message first.
+        guard let braceOffset = message.withUnsafeReadableBytes({ $0.firstIndex(of: UInt8(ascii: "{")) }) else { return false }
+        let brace = message.readerIndex + braceOffset
         let start = brace - senderPrefix.count
         guard start >= headroom else { return false }
         message.setBytes(senderPrefix, at: start)
