@@ -39,8 +39,7 @@ struct SignalChannel: ServerChildChannel, HTTPChannelHandler {
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         let service = self.service
-        service.connectionOpened()
-        channel.closeFuture.whenComplete { _ in service.connectionClosed() }
+        let slot = ConnectionSlot(service: service)
         return channel.eventLoop.makeCompletedFuture {
             let configuration = service.configuration
             var limits = NIOHTTPDecoderLimitConfiguration()
@@ -53,7 +52,7 @@ struct SignalChannel: ServerChildChannel, HTTPChannelHandler {
                 timeout: .seconds(Int64(configuration.requestTimeout.seconds)), headMaxBytes: configuration.requestHeadMaxBytes,
                 logger: logger)
             let negotiator = UpgradeNegotiator(
-                service: service, hostUpgrades: hostUpgrades, logger: logger, encoder: encoder, decoder: decoder,
+                service: service, slot: slot, hostUpgrades: hostUpgrades, logger: logger, encoder: encoder, decoder: decoder,
                 requestGuard: requestGuard, eventLoop: channel.eventLoop)
             try channel.pipeline.syncOperations.addHandlers(encoder, decoder, requestGuard, negotiator)
             return Value(negotiated: negotiator.negotiated, channel: channel)

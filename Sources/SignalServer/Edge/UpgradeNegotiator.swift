@@ -51,6 +51,8 @@ final class UpgradeNegotiator: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private let service: SignalService
+    /// The connection's place in the socket budget, until someone else takes charge of it.
+    private let slot: ConnectionSlot
     private let hostUpgrades: @Sendable (HTTPRequest, any Channel, Logger) -> WebSocketUpgrade
     private let logger: Logger
     private let encoder: HTTPResponseEncoder
@@ -63,11 +65,12 @@ final class UpgradeNegotiator: ChannelInboundHandler, RemovableChannelHandler {
     var negotiated: EventLoopFuture<Negotiated> { promise.futureResult }
 
     init(
-        service: SignalService, hostUpgrades: @escaping @Sendable (HTTPRequest, any Channel, Logger) -> WebSocketUpgrade,
+        service: SignalService, slot: ConnectionSlot, hostUpgrades: @escaping @Sendable (HTTPRequest, any Channel, Logger) -> WebSocketUpgrade,
         logger: Logger, encoder: HTTPResponseEncoder, decoder: ByteToMessageHandler<HTTPRequestDecoder>,
         requestGuard: RequestGuard, eventLoop: any EventLoop
     ) {
         self.service = service
+        self.slot = slot
         self.hostUpgrades = hostUpgrades
         self.logger = logger
         self.encoder = encoder
@@ -79,6 +82,7 @@ final class UpgradeNegotiator: ChannelInboundHandler, RemovableChannelHandler {
     func handlerRemoved(context: ChannelHandlerContext) {
         if case .done = state { return }
         state = .done
+        slot.release()  // the connection ended before it became anything
         promise.fail(ChannelError.ioOnClosedChannel)
     }
 
@@ -111,6 +115,7 @@ final class UpgradeNegotiator: ChannelInboundHandler, RemovableChannelHandler {
         if let refusal = Self.handshakeFault(head) ?? socketLimitRefusal() {
             logger.debug("refused a WebSocket upgrade", metadata: ["status": "\(refusal.status.code)", "reason": "\(refusal.message)"])
             state = .done
+            slot.release()
             promise.fail(ChannelError.inputClosed)
             context.respondAndClose(refusal)
             return
@@ -156,12 +161,14 @@ final class UpgradeNegotiator: ChannelInboundHandler, RemovableChannelHandler {
             try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
             let http = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
                 wrappingChannelSynchronously: context.channel, configuration: .init(isOutboundHalfClosureEnabled: true))
+            slot.release(whenClosed: context.channel)
             state = .done
             promise.succeed(.http(http))
             context.fireChannelRead(head)
             pipeline.removeHandler(context: context, promise: nil)
         } catch {
             state = .done
+            slot.release()
             promise.fail(error)
             context.close(promise: nil)
         }
@@ -172,6 +179,7 @@ final class UpgradeNegotiator: ChannelInboundHandler, RemovableChannelHandler {
     private func upgrade(context: ChannelHandlerContext, _ head: HTTPRequestHead, to target: Target) {
         state = .upgrading(buffered: [])
         let service = self.service
+        let slot = self.slot
         let upgrader: NIOTypedWebSocketServerUpgrader<Negotiated>
         switch target {
         case .signal:
@@ -189,7 +197,7 @@ final class UpgradeNegotiator: ChannelInboundHandler, RemovableChannelHandler {
                         let machine = SignalSessionStateMachine(
                             admission: Admission.decide(request, verifier: service.tokenVerifier), request: request,
                             peer: SignalPeer(channel: channel), settings: service.sessionSettings)
-                        try channel.pipeline.syncOperations.addHandler(SignalSession(service: service, machine: machine))
+                        try channel.pipeline.syncOperations.addHandler(SignalSession(service: service, ownsConnectionCount: slot.handOver(), machine: machine))
                         return .signal
                     }
                 })
@@ -200,6 +208,7 @@ final class UpgradeNegotiator: ChannelInboundHandler, RemovableChannelHandler {
                 upgradePipelineHandler: { channel, _ in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(WebSocketShutdownHandler())
+                        slot.release(whenClosed: channel)
                         let socket = try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(
                             wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
                         return .webSocket(socket, handler)
@@ -232,6 +241,7 @@ final class UpgradeNegotiator: ChannelInboundHandler, RemovableChannelHandler {
             context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
         case .failure(let error):
             logger.debug("WebSocket upgrade failed", metadata: ["error": "\(error)"])
+            slot.release()
             promise.fail(error)
             context.close(promise: nil)
         }

@@ -22,6 +22,9 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private let service: SignalService
+    /// Whether this session gives the connection's place in the socket budget back when the
+    /// socket goes inactive (see ``ConnectionSlot/handOver()``).
+    private let ownsConnectionCount: Bool
     private var machine: SignalSessionStateMachine
     private var partialMessage: ByteBuffer?
     // One timer per socket for the register deadline, the pings and the closing handshake: a
@@ -30,8 +33,9 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
     private var context: ChannelHandlerContext?
 
     /// A session for a socket whose admission was decided when it upgraded.
-    init(service: SignalService, machine: SignalSessionStateMachine) {
+    init(service: SignalService, ownsConnectionCount: Bool, machine: SignalSessionStateMachine) {
         self.service = service
+        self.ownsConnectionCount = ownsConnectionCount
         self.machine = machine
     }
 
@@ -49,6 +53,7 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
         timer = nil
         self.context = nil
         service.socketClosed()
+        if ownsConnectionCount { service.connectionClosed() }
         let code = machine.closeCode ?? .abnormalClosure
         service.logger.info(
             machine.wasAdmitted ? "socket closed" : "socket refused",
