@@ -50,7 +50,7 @@ final class RunningProcess: Sendable {
         var openPipes = 2
         var status: Int32?
         var waiters: [CheckedContinuation<Int32, Never>] = []
-        var finished: Int32? { openPipes == 0 ? status : nil }
+        var finished: Int32? { openPipes <= 0 ? status : nil }
     }
 
     private let process: Process
@@ -84,6 +84,11 @@ final class RunningProcess: Sendable {
         process.terminationHandler = { [self] process in
             let status = process.terminationStatus
             end { $0.status = status }
+            // Normally both pipes reach EOF at once. But a process spawned meanwhile by another
+            // test can inherit their write ends and keep them open for as long as it lives (seen
+            // under load: coturn clients whose exit was never reported); the exit still counts
+            // after a grace second, with whatever output arrived by then.
+            DispatchQueue.global().asyncAfter(deadline: .now() + 1) { [self] in end { $0.openPipes = 0 } }
         }
         try process.run()
         read(outPipe.fileHandleForReading) { [self] text in stdout.withLock { $0 += text } }
