@@ -34,14 +34,14 @@ public final class SignalService: Sendable {
     public let socketLimit: Int
 
     /// Creates the service. `directory` holds its rooms: by default an in-process
-    /// ``RoomRegistry``.
-    public init(configuration: SignalConfiguration, directory: any PeerDirectory = RoomRegistry(), logger: Logger) {
+    /// ``RoomRegistry`` with rooms of `MAX_PEERS_PER_ROOM`.
+    public init(configuration: SignalConfiguration, directory: (any PeerDirectory)? = nil, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
         self.tokenVerifier = configuration.tokenVerifier
         self.tokenIssuer = configuration.tokenIssuerService
         self.sessionSettings = SessionSettings(
-            directory: directory,
+            directory: directory ?? RoomRegistry(maximumPeersPerRoom: configuration.maxPeersPerRoom),
             consumerAuthentication: configuration.consumerAuthentication,
             registerTimeout: .seconds(Int64(configuration.registerTimeout.seconds)),
             pingInterval: .seconds(Int64(configuration.pingInterval.seconds)),

@@ -108,9 +108,10 @@ import Testing
             try await socket.send(json: ["type": "offer", "to": "x"])
             try await socket.expectError("NOT_REGISTERED")
             try await server.awaitHealth { peers, rooms in peers == 1 && rooms == 1 }
-            // A member of the room can reach it while it is pending.
+            // SPEC v3: nothing is relayed to a pending socket admitted without a token.
             let (member, _) = try await server.joinNormal(room: "r", nodeId: "m")
-            try await member.relay(to: "c", via: socket)
+            try await member.send(json: ["type": "offer", "to": "c", "sdp": "not for squatters"])
+            try await member.expectError("PEER_NOT_FOUND", "Peer c is not connected")
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SignalServer
 import Testing
 
 /// SPEC § WebSocket `/signal`, Registry: keys, replacement, 4409, rooms.
@@ -92,6 +93,65 @@ import Testing
             let (_, peers) = try await server.joinNormal(room: "r1", nodeId: "a3")
             #expect(peers.isEmpty)
             try await server.awaitHealth { peers, rooms in peers == 1 && rooms == 1 }
+        }
+    }
+}
+
+/// SPEC v3: what a client with no credential can no longer do, and the room and identifier limits.
+extension RegistryTests {
+    @Test func tokenlessSocketCannotTakeAPendingNodeIdAdmittedWithAToken() async throws {
+        try await TestServer.with { server in
+            // The victim is between its upgrade and its register (one round trip).
+            let victim = try await server.connect(["token": server.token(subject: "r"), "nodeId": "victim"])
+            try await server.awaitHealth { peers, _ in peers == 1 }
+            let squatter = try await server.connect(["room": "r", "nodeId": "victim"])
+            try await squatter.expectClose(4409, "nodeId already in use")
+            // The victim was not kicked: it registers and receives what is sent to it.
+            try await victim.register()
+            #expect(try await victim.nextJSON()["type"] as? String == "peer-list")
+            let (sender, _) = try await server.joinNormal(room: "r", nodeId: "sender")
+            try await sender.relay(to: "victim", via: victim)
+        }
+    }
+
+    @Test func aPendingTokenlessSquatterReceivesNothingAndTheSenderIsTold() async throws {
+        try await TestServer.with { server in
+            let squatter = try await server.connect(["room": "r", "nodeId": "offline"])
+            try await server.awaitHealth { peers, _ in peers == 1 }
+            let (sender, _) = try await server.joinNormal(room: "r", nodeId: "sender")
+            try await sender.send(json: ["type": "ice-candidate", "to": "offline", "candidate": "candidate:1 1 udp 1 192.0.2.1 9 typ host"])
+            try await sender.expectError("PEER_NOT_FOUND", "Peer offline is not connected")
+            #expect(try await squatter.barrier().isEmpty)
+        }
+    }
+
+    @Test func aRoomAtItsMaximumClosesTheNewcomer4429AndNobodyElse() async throws {
+        try await TestServer.with({ $0.maxPeersPerRoom = 2 }) { server in
+            let (alice, _) = try await server.joinNormal(room: "r", nodeId: "alice")
+            let (bob, _) = try await server.joinNormal(room: "r", nodeId: "bob")
+            let carol = try await server.connect(["token": server.token(subject: "r"), "nodeId": "carol"])
+            try await carol.expectClose(4429, "room is full")
+            try await alice.relay(to: "bob", via: bob)
+            // Another room is not affected, and a replacement takes no new place.
+            let (_, others) = try await server.joinNormal(room: "r2", nodeId: "carol")
+            #expect(others.isEmpty)
+            let (again, peers) = try await server.joinNormal(room: "r", nodeId: "alice")
+            #expect(peers == ["bob"])
+            try await bob.relay(to: "alice", via: again)
+        }
+    }
+
+    @Test func roomsAndNodeIdsOver256BytesOrWithControlCharactersAreClosed4400() async throws {
+        try await TestServer.with { server in
+            for query in [
+                ["token": server.token(subject: "r"), "nodeId": String(repeating: "n", count: 257)],
+                ["room": "r", "nodeId": "tab\there"],
+                ["room": String(repeating: "r", count: 1_000)],
+            ] {
+                let socket = try await server.connect(query)
+                try await socket.expectClose(4400, "invalid room or nodeId")
+            }
+            try await server.awaitHealth { peers, rooms in peers == 0 && rooms == 0 }
         }
     }
 }

@@ -42,12 +42,18 @@ import Testing
 
     @Test func clientSuppliedValuesAreEscapedInLogLines() async throws {
         try await TestServer.with(authDisabled: true, logLevel: .info) { server in
-            let socket = try await server.connect(["room": "r", "nodeId": "forged\ninfo socket opened room=admin"])
-            try await socket.register()
-            _ = try await socket.nextJSON()
-            let line = try await server.logs.line { $0.contains("socket opened") && $0.contains("forged") }
+            // A control character is refused 4400, and the refusal's line shows it escaped.
+            let forged = try await server.connect(["room": "r", "nodeId": "forged\ninfo socket opened room=admin"])
+            try await forged.expectClose(4400, "invalid room or nodeId")
+            let line = try await server.logs.line { $0.contains("socket refused") && $0.contains("forged") }
             #expect(line.contains(#"nodeId=forged\ninfo socket opened room=admin"#), "\(line)")
             #expect(!server.logs.lines.contains { $0.hasPrefix("info socket opened room=admin") })
+            // Quotes and backslashes are escaped too.
+            let quoted = try await server.connect(["room": "r", "nodeId": #"a"b\c"#])
+            try await quoted.register()
+            _ = try await quoted.nextJSON()
+            let opened = try await server.logs.line { $0.contains("socket opened") && $0.contains("nodeId=a") }
+            #expect(opened.contains(#"nodeId=a\"b\\c"#), "\(opened)")
         }
     }
 }

@@ -63,6 +63,18 @@ import Testing
         #expect(directory.memberCount == 1)
     }
 
+    @Test func aNewcomerToAFullRoomIsClosed4429() {
+        let small = RoomRegistry(maximumPeersPerRoom: 1)
+        let settings = SessionSettings(directory: small, consumerAuthentication: .open, registerTimeout: .seconds(10), pingInterval: .seconds(30))
+        var first = SignalSessionStateMachine(
+            admission: .admit(room: "room", nodeId: "a", authorized: true), request: Admission.Request(), peer: IdentityPeer(), settings: settings)
+        _ = first.start(now: start)
+        var second = SignalSessionStateMachine(
+            admission: .admit(room: "room", nodeId: "b", authorized: true), request: Admission.Request(), peer: IdentityPeer(), settings: settings)
+        #expect(closeCode(of: second.start(now: start)) == .roomFull)
+        #expect(small.memberCount == 1)
+    }
+
     // MARK: - Registration
 
     @Test func normalPeersGetTheOtherNormalPeers() {

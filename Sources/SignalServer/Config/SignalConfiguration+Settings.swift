@@ -54,6 +54,9 @@ extension SignalConfiguration {
             "MAX_OUTBOUND_BYTES", \.configuration.maxOutboundBytes, .integer(in: 1024...(1 << 30), valueName: "bytes"),
             help: "Unsent bytes queued for one socket before it is closed 1008 (slow consumer)."),
         ConfigurationSetting(
+            "MAX_PEERS_PER_ROOM", \.configuration.maxPeersPerRoom, .integer(in: 2...100_000, valueName: "n"),
+            help: "Most sockets one room holds, registered or pending; a newcomer past it is closed 4429 (room is full)."),
+        ConfigurationSetting(
             "REGISTER_TIMEOUT", \.configuration.registerTimeout, .timeToLive,
             help: "A socket that has not sent register by then is closed 4002."),
         ConfigurationSetting(

@@ -38,6 +38,8 @@ public struct SignalConfiguration: Sendable {
     public var maxMessageBytes = 65_536
     /// `MAX_OUTBOUND_BYTES`: unsent bytes one socket may queue before it is closed 1008.
     public var maxOutboundBytes = 1_048_576
+    /// `MAX_PEERS_PER_ROOM`: the most sockets one room holds; a newcomer past it is closed 4429.
+    public var maxPeersPerRoom = 1_000
     /// `REGISTER_TIMEOUT`: seconds a socket may stay unregistered.
     public var registerTimeout = TimeToLive(seconds: 10)
     /// `PING_INTERVAL`: seconds between server pings; silence for two intervals drops a peer.

@@ -7,9 +7,6 @@ import Signaling
 /// `GET /turn-credentials`: short-lived TURN credentials for the holder of a room token, in
 /// the shape a browser takes as an `RTCIceServer` (README § TURN).
 struct TurnCredentialsEndpoint: Sendable {
-    /// The longest `nodeId` query value taken, in bytes.
-    static let maximumNodeIdBytes = 256
-
     let issuer: TurnCredentialIssuer
     /// `nil` when auth is disabled: no token is needed.
     let tokenVerifier: TokenVerifier?
@@ -27,8 +24,8 @@ struct TurnCredentialsEndpoint: Sendable {
             claims = verified
         }
         let nodeId = request.uri.queryParameters.get("nodeId")
-        if let nodeId, !Self.isValidNodeId(nodeId) {
-            throw SignalHTTPError(.badRequest, "nodeId must be 1 to \(Self.maximumNodeIdBytes) bytes without control characters")
+        if let nodeId, !Admission.isValidIdentifier(nodeId) {
+            throw SignalHTTPError(.badRequest, "nodeId must be 1 to \(Admission.maximumIdentifierBytes) bytes without control characters")
         }
         let credentials: IceServer
         if let claims {
@@ -40,9 +37,5 @@ struct TurnCredentialsEndpoint: Sendable {
         // Credentials are per caller and short-lived: no cache may keep or share them.
         response.headers[.cacheControl] = "no-store"
         return response
-    }
-
-    private static func isValidNodeId(_ nodeId: String) -> Bool {
-        (1...maximumNodeIdBytes).contains(nodeId.utf8.count) && !nodeId.unicodeScalars.contains { $0.properties.generalCategory == .control }
     }
 }

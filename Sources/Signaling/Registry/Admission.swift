@@ -27,8 +27,25 @@ public enum Admission: Sendable, Equatable {
         }
     }
 
-    /// Decides admission. `verifier` is `nil` when auth is disabled.
+    /// The longest `room` or `nodeId`, in bytes of UTF-8.
+    public static let maximumIdentifierBytes = 256
+
+    /// Decides admission; a room or nodeId that is not 1 to ``maximumIdentifierBytes`` bytes
+    /// without control characters is refused 4400 (SPEC v3), whichever path it came by.
     public static func decide(_ request: Request, verifier: TokenVerifier?, now: Date = Date()) -> Admission {
+        let admission = decideIdentity(request, verifier: verifier, now: now)
+        guard case .admit(let room, let nodeId, _, _) = admission else { return admission }
+        return isValidIdentifier(room) && isValidIdentifier(nodeId) ? admission : .refuse(.invalidRoomOrNodeId)
+    }
+
+    /// Whether `value` may name a room or a node: 1 to 256 bytes, no control characters.
+    public static func isValidIdentifier(_ value: String) -> Bool {
+        (1...maximumIdentifierBytes).contains(value.utf8.count)
+            && !value.unicodeScalars.contains { $0.properties.generalCategory == .control }
+    }
+
+    /// The room and nodeId the request asks for and may have. `verifier` is `nil` when auth is disabled.
+    private static func decideIdentity(_ request: Request, verifier: TokenVerifier?, now: Date) -> Admission {
         guard let verifier else {
             return .admit(room: request.room ?? "default", nodeId: request.nodeId ?? UUID().uuidString.lowercased(), authorized: true)
         }

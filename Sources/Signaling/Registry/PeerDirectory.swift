@@ -14,12 +14,13 @@ public protocol PeerDirectory: Sendable {
     /// Number of sockets admitted to rooms, registered or pending.
     var memberCount: Int { get }
 
-    /// Admits a socket as pending under (room, nodeId).
+    /// Admits a socket as pending under (room, nodeId) (SPEC v3 § Registry).
     ///
-    /// A socket that proved its right to the key (`mayReplaceRegistered`: a valid room token,
-    /// or auth off) replaces any holder; a token-less socket may only replace a holder that is
-    /// still pending, so guessing a nodeId never evicts a live peer.
-    func admit(_ peer: any PeerConnection, room: String, nodeId: String, mayReplaceRegistered: Bool) -> DirectoryAdmission
+    /// A `proven` socket (a valid room token, or auth off) replaces any holder. A socket
+    /// admitted without a token may replace only a pending holder that was itself admitted
+    /// without one, so a client with no credential can neither evict a peer nor take its place
+    /// during its register round trip. A new key in a room that holds its maximum is refused.
+    func admit(_ peer: any PeerConnection, room: String, nodeId: String, proven: Bool) -> DirectoryAdmission
 
     /// Registers a pending socket as a normal peer; returns the other registered normal peers,
     /// or `nil` when this socket no longer holds the key (it was replaced).
@@ -38,7 +39,7 @@ public protocol PeerDirectory: Sendable {
     func heartbeat(_ peer: any PeerConnection, room: String, nodeId: String, _ heartbeat: Heartbeat)
 
     /// Where a registered sender's relayed frame goes: the socket holding `to` in the room,
-    /// registered or still pending.
+    /// registered or still pending, but never a pending socket admitted without a token.
     func route(from senderRole: PeerRole, room: String, to target: String) -> PeerRoute
 
     /// Removes the socket if it still holds (room, nodeId); drops the room when it empties.
@@ -54,13 +55,15 @@ public enum DirectoryAdmission: Sendable {
     case admitted(replaced: (any PeerConnection)?)
     /// The key belongs to a member that this socket may not replace (4409).
     case nodeIdInUse
+    /// The room holds its maximum of sockets and the key is not among them (4429).
+    case roomFull
 }
 
 /// The result of ``PeerDirectory/route(from:room:to:)``.
 public enum PeerRoute: Sendable {
     /// Deliver to this peer.
     case deliver(any PeerConnection)
-    /// No socket has that nodeId in the room.
+    /// No socket has that nodeId in the room (or only a pending one admitted without a token).
     case peerNotFound
     /// Consumer to consumer: never relayed.
     case refused

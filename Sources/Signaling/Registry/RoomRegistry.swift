@@ -9,6 +9,8 @@ import OrderedCollections
 public final class RoomRegistry: PeerDirectory {
     private struct Member {
         let peer: any PeerConnection
+        /// Admitted with a room token, or with auth off.
+        let proven: Bool
         var role: PeerRole?
         var serveConsumers = true
         var capacity: Double?
@@ -23,21 +25,29 @@ public final class RoomRegistry: PeerDirectory {
 
     private let rooms = Mutex<[String: Room]>([:])
 
-    /// Creates an empty registry.
-    public init() {}
+    /// The most sockets one room holds, registered or pending.
+    public let maximumPeersPerRoom: Int
+
+    /// Creates an empty registry whose rooms hold at most `maximumPeersPerRoom` sockets each.
+    public init(maximumPeersPerRoom: Int = 1_000) {
+        self.maximumPeersPerRoom = maximumPeersPerRoom
+    }
 
     public var roomCount: Int { rooms.withLock { $0.count } }
 
     public var memberCount: Int { rooms.withLock { $0.values.reduce(0) { $0 + $1.members.count } } }
 
-    public func admit(_ peer: any PeerConnection, room: String, nodeId: String, mayReplaceRegistered: Bool) -> DirectoryAdmission {
+    public func admit(_ peer: any PeerConnection, room: String, nodeId: String, proven: Bool) -> DirectoryAdmission {
         rooms.withLock { rooms in
             let existing = rooms[room]?.members[nodeId]
-            if let existing, existing.role != nil, !mayReplaceRegistered {
+            if let existing, !proven, existing.role != nil || existing.proven {
                 return .nodeIdInUse
             }
+            if existing == nil, let members = rooms[room]?.members, members.count >= maximumPeersPerRoom {
+                return .roomFull
+            }
             // Assigning to an existing key keeps its position in the room's order.
-            rooms[room, default: Room()].members[nodeId] = Member(peer: peer)
+            rooms[room, default: Room()].members[nodeId] = Member(peer: peer, proven: proven)
             return .admitted(replaced: existing?.peer)
         }
     }
@@ -89,7 +99,7 @@ public final class RoomRegistry: PeerDirectory {
 
     public func route(from senderRole: PeerRole, room: String, to target: String) -> PeerRoute {
         rooms.withLock { rooms in
-            guard let member = rooms[room]?.members[target] else { return .peerNotFound }
+            guard let member = rooms[room]?.members[target], member.role != nil || member.proven else { return .peerNotFound }
             if senderRole == .consumer && member.role == .consumer { return .refused }
             return .deliver(member.peer)
         }

@@ -139,9 +139,11 @@ public struct SignalSessionStateMachine {
         if let refusal {
             return beginClose(refusal, now: now)
         }
-        switch settings.directory.admit(peer, room: room, nodeId: nodeId, mayReplaceRegistered: authorized) {
+        switch settings.directory.admit(peer, room: room, nodeId: nodeId, proven: authorized) {
         case .nodeIdInUse:
             return beginClose(.nodeIdInUse, now: now)
+        case .roomFull:
+            return beginClose(.roomFull, now: now)
         case .admitted(let replaced):
             wasAdmitted = true
             phase = .pending(authorized: authorized, expiresAt: expiresAt)

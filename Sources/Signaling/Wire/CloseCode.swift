@@ -57,6 +57,10 @@ public struct CloseCode: Sendable, Equatable, CustomStringConvertible {
     public static let missingConsumerToken = CloseCode(4003, "missing consumer token")
     /// 4003: a consumer's token failed verification.
     public static let invalidConsumerToken = CloseCode(4003, "invalid consumer token")
-    /// 4409: a token-less socket asked for the nodeId of a registered member.
+    /// 4400: `room` or `nodeId` is empty, over 256 bytes, or holds a control character.
+    public static let invalidRoomOrNodeId = CloseCode(4400, "invalid room or nodeId")
+    /// 4409: a socket without a token asked for the nodeId of a member it may not replace.
     public static let nodeIdInUse = CloseCode(4409, "nodeId already in use")
+    /// 4429: the room holds its maximum of sockets (`MAX_PEERS_PER_ROOM`).
+    public static let roomFull = CloseCode(4429, "room is full")
 }
