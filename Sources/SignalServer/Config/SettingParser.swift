@@ -117,6 +117,34 @@ extension SettingParser where Value == Logger.Level {
         format: { $0.rawValue })
 }
 
+extension SettingParser where Value == LogFormat {
+    /// `text` or `json`, any case.
+    static let logFormat = SettingParser(
+        form: .value(valueName: "format"),
+        parse: { (text: String) throws(InvalidSettingValue) -> LogFormat in
+            guard let format = LogFormat(rawValue: text.lowercased()) else {
+                throw InvalidSettingValue(problem: "must be text or json")
+            }
+            return format
+        },
+        format: { $0.rawValue })
+}
+
+extension SettingParser where Value == Duration {
+    /// `0s`, or a TTL string of at most ``SignalConfiguration/maximumDrainTimeout``.
+    static let drainTimeout = SettingParser(
+        form: .value(valueName: "duration"),
+        parse: { (text: String) throws(InvalidSettingValue) -> Duration in
+            if ["0", "0s"].contains(text.trimmingCharacters(in: .whitespaces)) { return .zero }
+            do throws(TimeToLiveError) {
+                return .seconds(try TimeToLive(parsing: text, maximum: SignalConfiguration.maximumDrainTimeout).seconds)
+            } catch {
+                throw InvalidSettingValue(problem: error.description)
+            }
+        },
+        format: { "\($0.components.seconds)s" })
+}
+
 extension SettingParser where Value == [ConsumerAlgorithm] {
     /// A comma-separated list of consumer-token algorithms.
     static let consumerAlgorithms = reporting(

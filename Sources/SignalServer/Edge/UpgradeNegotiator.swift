@@ -14,7 +14,7 @@ import Signaling
 ///
 /// Only a `GET` with `Upgrade: websocket` to a path that takes WebSockets upgrades; its faults
 /// are answered in the JSON error shape (`400` without a usable `Sec-WebSocket-Key`, `426` for a
-/// version other than 13, `503` at the socket limit) and the connection is closed. Every other
+/// version other than 13, `503` while draining or at the socket limit) and the connection is closed. Every other
 /// request, `Upgrade` header or not, goes to the router unchanged, so it gets the answer it
 /// would get without one.
 ///
@@ -53,6 +53,8 @@ final class UpgradeNegotiator: ChannelInboundHandler, RemovableChannelHandler {
     private let service: SignalService
     private let hostUpgrades: @Sendable (HTTPRequest, any Channel, Logger) -> WebSocketUpgrade
     private let logger: Logger
+    /// The connection's id for log lines, handed on to its ``SignalSession``.
+    private let connection: String
     private let encoder: HTTPResponseEncoder
     private let decoder: ByteToMessageHandler<HTTPRequestDecoder>
     private let requestGuard: RequestGuard
@@ -64,12 +66,13 @@ final class UpgradeNegotiator: ChannelInboundHandler, RemovableChannelHandler {
 
     init(
         service: SignalService, hostUpgrades: @escaping @Sendable (HTTPRequest, any Channel, Logger) -> WebSocketUpgrade,
-        logger: Logger, encoder: HTTPResponseEncoder, decoder: ByteToMessageHandler<HTTPRequestDecoder>,
+        logger: Logger, connection: String, encoder: HTTPResponseEncoder, decoder: ByteToMessageHandler<HTTPRequestDecoder>,
         requestGuard: RequestGuard, eventLoop: any EventLoop
     ) {
         self.service = service
         self.hostUpgrades = hostUpgrades
         self.logger = logger
+        self.connection = connection
         self.encoder = encoder
         self.decoder = decoder
         self.requestGuard = requestGuard
@@ -108,8 +111,10 @@ final class UpgradeNegotiator: ChannelInboundHandler, RemovableChannelHandler {
             becomeHTTP(context: context, data)
             return
         }
-        if let refusal = Self.handshakeFault(head) ?? socketLimitRefusal() {
-            logger.debug("refused a WebSocket upgrade", metadata: ["status": "\(refusal.status.code)", "reason": "\(refusal.message)"])
+        if let refusal = Self.handshakeFault(head) ?? service.upgradeRefusal {
+            logger.debug(
+                "refused a WebSocket upgrade",
+                metadata: ["conn": .string(connection), "status": "\(refusal.status.code)", "reason": "\(refusal.message)"])
             state = .done
             promise.fail(ChannelError.inputClosed)
             context.respondAndClose(refusal)
@@ -143,10 +148,6 @@ final class UpgradeNegotiator: ChannelInboundHandler, RemovableChannelHandler {
         return nil
     }
 
-    private func socketLimitRefusal() -> SignalHTTPError? {
-        service.isAtSocketLimit ? SignalService.socketLimitError : nil
-    }
-
     /// Hands the connection to Hummingbird's HTTP handling, starting with this head.
     private func becomeHTTP(context: ChannelHandlerContext, _ head: NIOAny) {
         do {
@@ -172,6 +173,7 @@ final class UpgradeNegotiator: ChannelInboundHandler, RemovableChannelHandler {
     private func upgrade(context: ChannelHandlerContext, _ head: HTTPRequestHead, to target: Target) {
         state = .upgrading(buffered: [])
         let service = self.service
+        let connection = self.connection
         let upgrader: NIOTypedWebSocketServerUpgrader<Negotiated>
         switch target {
         case .signal:
@@ -189,7 +191,7 @@ final class UpgradeNegotiator: ChannelInboundHandler, RemovableChannelHandler {
                         let machine = SignalSessionStateMachine(
                             admission: Admission.decide(request, verifier: service.tokenVerifier), request: request,
                             peer: SignalPeer(channel: channel), settings: service.sessionSettings)
-                        try channel.pipeline.syncOperations.addHandler(SignalSession(service: service, machine: machine))
+                        try channel.pipeline.syncOperations.addHandler(SignalSession(service: service, machine: machine, connection: connection))
                         return .signal
                     }
                 })
@@ -231,7 +233,7 @@ final class UpgradeNegotiator: ChannelInboundHandler, RemovableChannelHandler {
             if !buffered.isEmpty { context.fireChannelReadComplete() }
             context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
         case .failure(let error):
-            logger.debug("WebSocket upgrade failed", metadata: ["error": "\(error)"])
+            logger.debug("WebSocket upgrade failed", metadata: ["conn": .string(connection), "error": "\(error)"])
             promise.fail(error)
             context.close(promise: nil)
         }
