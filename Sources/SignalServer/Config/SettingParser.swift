@@ -104,30 +104,27 @@ extension SettingParser where Value == [TurnServerURL] {
         format: { $0.map(\.description).joined(separator: ",") })
 }
 
+extension SettingParser where Value: RawRepresentable<String> {
+    /// One of `Value`'s raw values, any case; `problem` lists them.
+    static func named(valueName: String, problem: String) -> Self {
+        SettingParser(
+            form: .value(valueName: valueName),
+            parse: { (text: String) throws(InvalidSettingValue) -> Value in
+                guard let value = Value(rawValue: text.lowercased()) else { throw InvalidSettingValue(problem: problem) }
+                return value
+            },
+            format: { $0.rawValue })
+    }
+}
+
 extension SettingParser where Value == Logger.Level {
     /// A swift-log level name, any case.
-    static let logLevel = SettingParser(
-        form: .value(valueName: "level"),
-        parse: { (text: String) throws(InvalidSettingValue) -> Logger.Level in
-            guard let level = Logger.Level(rawValue: text.lowercased()) else {
-                throw InvalidSettingValue(problem: "must be one of trace, debug, info, notice, warning, error, critical")
-            }
-            return level
-        },
-        format: { $0.rawValue })
+    static let logLevel = named(valueName: "level", problem: "must be one of trace, debug, info, notice, warning, error, critical")
 }
 
 extension SettingParser where Value == LogFormat {
     /// `text` or `json`, any case.
-    static let logFormat = SettingParser(
-        form: .value(valueName: "format"),
-        parse: { (text: String) throws(InvalidSettingValue) -> LogFormat in
-            guard let format = LogFormat(rawValue: text.lowercased()) else {
-                throw InvalidSettingValue(problem: "must be text or json")
-            }
-            return format
-        },
-        format: { $0.rawValue })
+    static let logFormat = named(valueName: "format", problem: "must be text or json")
 }
 
 extension SettingParser where Value == Duration {
