@@ -27,6 +27,8 @@ public final class SignalService: Sendable {
     private let openSockets = Atomic<Int>(0)
     private let openConnections = Atomic<Int>(0)
     private let refusingUpgrades = Atomic<Bool>(false)
+    private let draining = Atomic<Bool>(false)
+    private let connectionsAccepted = Atomic<UInt64>(0)
 
     /// The most connections held at once before WebSocket upgrades are refused with 503 (from
     /// the open-file limit, see ``SocketLimit``). Every accepted connection counts, HTTP or
@@ -67,6 +69,31 @@ public final class SignalService: Sendable {
 
     func connectionClosed() { openConnections.subtract(1, ordering: .relaxed) }
 
+    /// A short id for a newly accepted connection, for the `conn` metadata of its log lines:
+    /// the count of connections accepted so far, in base 36 (short enough to stay inline in a
+    /// `String`, so it costs no allocation).
+    func newConnectionID() -> String {
+        String(connectionsAccepted.add(1, ordering: .relaxed).newValue, radix: 36)
+    }
+
+    /// Whether the server is shutting down: `/ready` answers 503 and new WebSocket upgrades are
+    /// refused, while live sockets and plain HTTP requests are still served.
+    public var isDraining: Bool { draining.load(ordering: .relaxed) }
+
+    /// Starts draining (see ``isDraining``); there is no way back, a draining server only stops.
+    public func beginDraining() {
+        if !draining.exchange(true, ordering: .relaxed) {
+            logger.notice("draining: /ready answers 503 and new /signal sockets are refused")
+        }
+    }
+
+    /// Why a WebSocket upgrade asked for now must be refused, if it must: the server is draining,
+    /// or at its socket limit.
+    var upgradeRefusal: SignalHTTPError? {
+        if isDraining { return Self.drainingError }
+        return isAtSocketLimit ? Self.socketLimitError : nil
+    }
+
     /// Whether a connection asking to upgrade must be refused because more than ``socketLimit``
     /// connections are open. Each connection was counted, atomically, when it was accepted and
     /// before it could ask, so concurrent upgrades can never take more than the limit between
@@ -85,8 +112,11 @@ public final class SignalService: Sendable {
     static let socketLimitError = SignalHTTPError(
         .serviceUnavailable, "the server holds as many sockets as it can; try again later")
 
-    /// Adds `/health`, `/signal` for requests that were not upgraded (426, or 503 at the socket
-    /// limit), `/public-key`, `/.well-known/jwks.json`, `/token` and (unless
+    /// The 503 of `/ready` and of upgrades while the server drains.
+    static let drainingError = SignalHTTPError(.serviceUnavailable, "the server is shutting down")
+
+    /// Adds `/health`, `/ready`, `/signal` for requests that were not upgraded (426, or 503 while draining or at
+    /// the socket limit), `/public-key`, `/.well-known/jwks.json`, `/token` and (unless
     /// `DEMO_PAGE=false`) `/demo`, `/turn-credentials` when TURN is on, `HEAD` for every `GET` route, and the JSON error shape for
     /// every error, the 404 for unknown routes included.
     public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
@@ -97,11 +127,14 @@ public final class SignalService: Sendable {
             router.head(path) { request, _ in try respond(request).createHeadResponse() }
         }
         get("/health") { _ in self.health() }
+        get("/ready") { _ in
+            guard !self.isDraining else { throw Self.drainingError }
+            return JSONResponse.make(.ok) { $0.writeStaticString(#"{"status":"ready"}"#) }
+        }
         get(RouterPath(SignalChannel.signalPath)) { _ in
             // Reached only when the request was not upgraded.
-            (self.isAtSocketLimit
-                ? Self.socketLimitError
-                : SignalHTTPError(
+            (self.upgradeRefusal
+                ?? SignalHTTPError(
                     .upgradeRequired, "/signal is a WebSocket endpoint: send an Upgrade: websocket request",
                     headers: [.secWebSocketVersion: "13"])).response
         }

@@ -39,12 +39,8 @@ struct ServeCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode.failure
         }
-        let level = configuration.logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardOutput(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        let (format, level) = (configuration.logFormat, configuration.logLevel)
+        LoggingSystem.bootstrap { label in format.handler(label: label, level: level) }
         let logger = Logger(label: "signal-server")
         if case .disabled = configuration.authentication {
             logger.warning("AUTH_DISABLED=true: anyone can join any room; never run this way in production")

@@ -104,17 +104,42 @@ extension SettingParser where Value == [TurnServerURL] {
         format: { $0.map(\.description).joined(separator: ",") })
 }
 
+extension SettingParser where Value: RawRepresentable<String> {
+    /// One of `Value`'s raw values, any case; `problem` lists them.
+    static func named(valueName: String, problem: String) -> Self {
+        SettingParser(
+            form: .value(valueName: valueName),
+            parse: { (text: String) throws(InvalidSettingValue) -> Value in
+                guard let value = Value(rawValue: text.lowercased()) else { throw InvalidSettingValue(problem: problem) }
+                return value
+            },
+            format: { $0.rawValue })
+    }
+}
+
 extension SettingParser where Value == Logger.Level {
     /// A swift-log level name, any case.
-    static let logLevel = SettingParser(
-        form: .value(valueName: "level"),
-        parse: { (text: String) throws(InvalidSettingValue) -> Logger.Level in
-            guard let level = Logger.Level(rawValue: text.lowercased()) else {
-                throw InvalidSettingValue(problem: "must be one of trace, debug, info, notice, warning, error, critical")
+    static let logLevel = named(valueName: "level", problem: "must be one of trace, debug, info, notice, warning, error, critical")
+}
+
+extension SettingParser where Value == LogFormat {
+    /// `text` or `json`, any case.
+    static let logFormat = named(valueName: "format", problem: "must be text or json")
+}
+
+extension SettingParser where Value == Duration {
+    /// `0s`, or a TTL string of at most ``SignalConfiguration/maximumDrainTimeout``.
+    static let drainTimeout = SettingParser(
+        form: .value(valueName: "duration"),
+        parse: { (text: String) throws(InvalidSettingValue) -> Duration in
+            if ["0", "0s"].contains(text.trimmingCharacters(in: .whitespaces)) { return .zero }
+            do throws(TimeToLiveError) {
+                return .seconds(try TimeToLive(parsing: text, maximum: SignalConfiguration.maximumDrainTimeout).seconds)
+            } catch {
+                throw InvalidSettingValue(problem: error.description)
             }
-            return level
         },
-        format: { $0.rawValue })
+        format: { "\($0.components.seconds)s" })
 }
 
 extension SettingParser where Value == [ConsumerAlgorithm] {

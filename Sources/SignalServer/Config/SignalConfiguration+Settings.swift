@@ -73,6 +73,13 @@ extension SignalConfiguration {
             "LOG_LEVEL", \.configuration.logLevel, .logLevel,
             help: "trace, debug, info, notice, warning, error or critical."),
         ConfigurationSetting(
+            "LOG_FORMAT", \.configuration.logFormat, .logFormat,
+            help: "text: plain lines; json: one JSON object per line (time, level, message, metadata)."),
+        ConfigurationSetting(
+            "DRAIN_TIMEOUT", \.configuration.drainTimeout, .drainTimeout,
+            help: "After SIGTERM or SIGINT: how long /ready answers 503 and live sockets keep relaying before they are "
+                + "closed 1001; 0s to at most 8s."),
+        ConfigurationSetting(
             "EVENT_LOOPS", \.configuration.eventLoopCount, .integer(in: 1...1024), unset: "CPUs in the affinity mask",
             help: "Event-loop threads."),
         ConfigurationSetting(

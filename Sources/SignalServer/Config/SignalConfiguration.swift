@@ -54,6 +54,11 @@ public struct SignalConfiguration: Sendable {
     public var requestHeadMaxBytes = 16_384
     /// `LOG_LEVEL`.
     public var logLevel = Logger.Level.info
+    /// `LOG_FORMAT`: plain text lines, or one JSON object per line.
+    public var logFormat = LogFormat.text
+    /// `DRAIN_TIMEOUT`: after SIGTERM or SIGINT, how long `/ready` answers 503 and live sockets
+    /// keep relaying before they are closed 1001; at most ``maximumDrainTimeout``.
+    public var drainTimeout = Duration.seconds(5)
     /// `EVENT_LOOPS`: event-loop threads; `nil` uses one per CPU this process may run on.
     public var eventLoopCount: Int?
     /// `TURN_SECRET`: coturn's `static-auth-secret`; `nil`: TURN is off.
@@ -65,6 +70,10 @@ public struct SignalConfiguration: Sendable {
     /// `DEMO_PAGE`: whether `GET /demo` serves the browser demo page; when `false` the route
     /// answers the JSON 404.
     public var demoPage = true
+
+    /// The longest `DRAIN_TIMEOUT`: the drain and the closing of every socket fit in the ten
+    /// seconds a process gets between SIGTERM and SIGKILL.
+    public static let maximumDrainTimeout = TimeToLive(seconds: 8)
 
     /// A configuration with defaults and the given authentication.
     public init(authentication: Authentication) {

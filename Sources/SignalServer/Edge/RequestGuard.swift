@@ -22,6 +22,8 @@ final class RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private let timeout: TimeAmount
     private let headMaxBytes: Int
     private let logger: Logger
+    /// The connection's id for log lines.
+    private let connection: String
     private var deadline: Scheduled<Void>?
     /// Request heads read.
     private var requestsStarted = 0
@@ -33,10 +35,11 @@ final class RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var responding = false
     private var refused = false
 
-    init(timeout: TimeAmount, headMaxBytes: Int, logger: Logger) {
+    init(timeout: TimeAmount, headMaxBytes: Int, logger: Logger, connection: String) {
         self.timeout = timeout
         self.headMaxBytes = headMaxBytes
         self.logger = logger
+        self.connection = connection
     }
 
     /// Whether a request has begun and not ended.
@@ -126,7 +129,9 @@ final class RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
         guard !refused else { return }
         refused = true
         disarmDeadline()
-        logger.debug("refused an HTTP request", metadata: ["status": "\(error.status.code)", "reason": "\(error.message)"])
+        logger.debug(
+            "refused an HTTP request",
+            metadata: ["conn": .string(connection), "status": "\(error.status.code)", "reason": "\(error.message)"])
         if isAnswered {
             context.respondAndClose(error)
         } else {
@@ -138,8 +143,9 @@ final class RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
         disarmDeadline()
         let channel = context.channel
         let logger = self.logger
+        let connection = self.connection
         deadline = context.eventLoop.scheduleTask(in: timeout) {
-            logger.debug("closed a connection that did not send a whole request in time")
+            logger.debug("closed a connection that did not send a whole request in time", metadata: ["conn": .string(connection)])
             channel.close(promise: nil)
         }
     }

@@ -19,6 +19,8 @@ struct SignalChannel: ServerChildChannel, HTTPChannelHandler {
     struct Value: ServerChildChannelValue {
         let negotiated: EventLoopFuture<UpgradeNegotiator.Negotiated>
         let channel: any Channel
+        /// The connection's id for log lines (`conn`).
+        let connection: String
     }
 
     /// The path that upgrades to a signaling socket.
@@ -40,6 +42,7 @@ struct SignalChannel: ServerChildChannel, HTTPChannelHandler {
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         let service = self.service
         let slot = ConnectionSlot(service: service)
+        let connection = service.newConnectionID()
         return channel.eventLoop.makeCompletedFuture {
             let configuration = service.configuration
             var limits = NIOHTTPDecoderLimitConfiguration()
@@ -50,12 +53,13 @@ struct SignalChannel: ServerChildChannel, HTTPChannelHandler {
                 HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes, limitConfiguration: limits))
             let requestGuard = RequestGuard(
                 timeout: .seconds(Int64(configuration.requestTimeout.seconds)), headMaxBytes: configuration.requestHeadMaxBytes,
-                logger: logger)
+                logger: logger, connection: connection)
             let negotiator = UpgradeNegotiator(
-                service: service, slot: slot, hostUpgrades: hostUpgrades, logger: logger, encoder: encoder, decoder: decoder,
+                service: service, slot: slot, hostUpgrades: hostUpgrades, logger: logger, connection: connection, encoder: encoder,
+                decoder: decoder,
                 requestGuard: requestGuard, eventLoop: channel.eventLoop)
             try channel.pipeline.syncOperations.addHandlers(encoder, decoder, requestGuard, negotiator)
-            return Value(negotiated: negotiator.negotiated, channel: channel)
+            return Value(negotiated: negotiator.negotiated, channel: channel, connection: connection)
         }
     }
 
@@ -69,7 +73,8 @@ struct SignalChannel: ServerChildChannel, HTTPChannelHandler {
                 value.channel.close(promise: nil)
             }
         } catch {
-            logger.debug("connection ended before it was negotiated", metadata: ["error": "\(error)"])
+            logger.debug(
+                "connection ended before it was negotiated", metadata: ["conn": .string(value.connection), "error": "\(error)"])
             return
         }
         switch negotiated {
@@ -83,7 +88,8 @@ struct SignalChannel: ServerChildChannel, HTTPChannelHandler {
                     value.channel.close(promise: nil)
                 }
             } catch {
-                logger.debug("host WebSocket handler ended with an error", metadata: ["error": "\(error)"])
+                logger.debug(
+                    "host WebSocket handler ended with an error", metadata: ["conn": .string(value.connection), "error": "\(error)"])
             }
             try? await value.channel.close()
         case .http(let http):

@@ -14,7 +14,7 @@ import Signaling
 ///
 /// Only a `GET` with `Upgrade: websocket` to a path that takes WebSockets upgrades; its faults
 /// are answered in the JSON error shape (`400` without a usable `Sec-WebSocket-Key`, `426` for a
-/// version other than 13, `503` at the socket limit) and the connection is closed. Every other
+/// version other than 13, `503` while draining or at the socket limit) and the connection is closed. Every other
 /// request, `Upgrade` header or not, goes to the router unchanged, so it gets the answer it
 /// would get without one.
 ///
@@ -55,6 +55,8 @@ final class UpgradeNegotiator: ChannelInboundHandler, RemovableChannelHandler {
     private let slot: ConnectionSlot
     private let hostUpgrades: @Sendable (HTTPRequest, any Channel, Logger) -> WebSocketUpgrade
     private let logger: Logger
+    /// The connection's id for log lines, handed on to its ``SignalSession``.
+    private let connection: String
     private let encoder: HTTPResponseEncoder
     private let decoder: ByteToMessageHandler<HTTPRequestDecoder>
     private let requestGuard: RequestGuard
@@ -66,13 +68,14 @@ final class UpgradeNegotiator: ChannelInboundHandler, RemovableChannelHandler {
 
     init(
         service: SignalService, slot: ConnectionSlot, hostUpgrades: @escaping @Sendable (HTTPRequest, any Channel, Logger) -> WebSocketUpgrade,
-        logger: Logger, encoder: HTTPResponseEncoder, decoder: ByteToMessageHandler<HTTPRequestDecoder>,
+        logger: Logger, connection: String, encoder: HTTPResponseEncoder, decoder: ByteToMessageHandler<HTTPRequestDecoder>,
         requestGuard: RequestGuard, eventLoop: any EventLoop
     ) {
         self.service = service
         self.slot = slot
         self.hostUpgrades = hostUpgrades
         self.logger = logger
+        self.connection = connection
         self.encoder = encoder
         self.decoder = decoder
         self.requestGuard = requestGuard
@@ -112,8 +115,10 @@ final class UpgradeNegotiator: ChannelInboundHandler, RemovableChannelHandler {
             becomeHTTP(context: context, data)
             return
         }
-        if let refusal = Self.handshakeFault(head) ?? socketLimitRefusal() {
-            logger.debug("refused a WebSocket upgrade", metadata: ["status": "\(refusal.status.code)", "reason": "\(refusal.message)"])
+        if let refusal = Self.handshakeFault(head) ?? service.upgradeRefusal {
+            logger.debug(
+                "refused a WebSocket upgrade",
+                metadata: ["conn": .string(connection), "status": "\(refusal.status.code)", "reason": "\(refusal.message)"])
             state = .done
             slot.release()
             promise.fail(ChannelError.inputClosed)
@@ -148,10 +153,6 @@ final class UpgradeNegotiator: ChannelInboundHandler, RemovableChannelHandler {
         return nil
     }
 
-    private func socketLimitRefusal() -> SignalHTTPError? {
-        service.isAtSocketLimit ? SignalService.socketLimitError : nil
-    }
-
     /// Hands the connection to Hummingbird's HTTP handling, starting with this head.
     private func becomeHTTP(context: ChannelHandlerContext, _ head: NIOAny) {
         do {
@@ -180,6 +181,7 @@ final class UpgradeNegotiator: ChannelInboundHandler, RemovableChannelHandler {
         state = .upgrading(buffered: [])
         let service = self.service
         let slot = self.slot
+        let connection = self.connection
         let upgrader: NIOTypedWebSocketServerUpgrader<Negotiated>
         switch target {
         case .signal:
@@ -197,7 +199,8 @@ final class UpgradeNegotiator: ChannelInboundHandler, RemovableChannelHandler {
                         let machine = SignalSessionStateMachine(
                             admission: Admission.decide(request, verifier: service.tokenVerifier), request: request,
                             peer: SignalPeer(channel: channel), settings: service.sessionSettings)
-                        try channel.pipeline.syncOperations.addHandler(SignalSession(service: service, ownsConnectionCount: slot.handOver(), machine: machine))
+                        try channel.pipeline.syncOperations.addHandler(
+                            SignalSession(service: service, ownsConnectionCount: slot.handOver(), machine: machine, connection: connection))
                         return .signal
                     }
                 })
@@ -240,7 +243,7 @@ final class UpgradeNegotiator: ChannelInboundHandler, RemovableChannelHandler {
             if !buffered.isEmpty { context.fireChannelReadComplete() }
             context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
         case .failure(let error):
-            logger.debug("WebSocket upgrade failed", metadata: ["error": "\(error)"])
+            logger.debug("WebSocket upgrade failed", metadata: ["conn": .string(connection), "error": "\(error)"])
             slot.release()
             promise.fail(error)
             context.close(promise: nil)

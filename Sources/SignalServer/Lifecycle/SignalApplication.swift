@@ -31,8 +31,16 @@ public enum SignalApplication {
             logger: service.logger)
     }
 
-    /// Runs the server until SIGTERM or SIGINT, then closes every socket with 1001 and returns
-    /// within ten seconds. `onListening` receives the bound port once the server accepts.
+    /// Graceful shutdown, drain included, must be over within this; the group then cancels
+    /// what is left and gives it ``cancellationAllowance``: ten seconds in all, the time a
+    /// process manager waits between SIGTERM and SIGKILL.
+    public static let gracefulShutdownLimit = Duration.seconds(9)
+
+    /// How long cancelled services get to end once ``gracefulShutdownLimit`` is over.
+    public static let cancellationAllowance = Duration.seconds(1)
+
+    /// Runs the server until SIGTERM or SIGINT, then drains for `DRAIN_TIMEOUT` (``ShutdownDrain``),
+    /// closes every socket with 1001 and returns within ten seconds of the signal. `onListening` receives the bound port once the server accepts.
     public static func run(
         configuration: SignalConfiguration, logger: Logger, onListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) async throws {
@@ -42,11 +50,14 @@ public enum SignalApplication {
         let application = make(service: service, eventLoopGroup: eventLoopGroup) { channel in
             onListening(channel.localAddress?.port ?? configuration.port)
         }
+        // Shut down in reverse order: the drain first, then the application.
         var groupConfiguration = ServiceGroupConfiguration(
-            services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        // Sockets get SessionSettings.closeHandshakeTimeout (5 s) to answer their close frame.
-        groupConfiguration.maximumGracefulShutdownDuration = .seconds(8)
-        groupConfiguration.maximumCancellationDuration = .seconds(1)
+            services: [application, ShutdownDrain(service: service)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // At most 8 s of drain (SignalConfiguration.maximumDrainTimeout) leaves at least 1 s for
+        // sockets to answer their close frame (they may take up to SessionSettings.closeHandshakeTimeout;
+        // one that has not by the limit is cut off).
+        groupConfiguration.maximumGracefulShutdownDuration = gracefulShutdownLimit
+        groupConfiguration.maximumCancellationDuration = cancellationAllowance
         try await ServiceGroup(configuration: groupConfiguration).run()
         try await eventLoopGroup.shutdownGracefully()
     }

@@ -25,6 +25,8 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
     /// Whether this session gives the connection's place in the socket budget back when the
     /// socket goes inactive (see ``ConnectionSlot/handOver()``).
     private let ownsConnectionCount: Bool
+    /// The connection's id for log lines (`conn`).
+    private let connection: String
     private var machine: SignalSessionStateMachine
     private var partialMessage: ByteBuffer?
     // One timer per socket for the register deadline, the pings and the closing handshake: a
@@ -33,9 +35,10 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
     private var context: ChannelHandlerContext?
 
     /// A session for a socket whose admission was decided when it upgraded.
-    init(service: SignalService, ownsConnectionCount: Bool, machine: SignalSessionStateMachine) {
+    init(service: SignalService, ownsConnectionCount: Bool, machine: SignalSessionStateMachine, connection: String) {
         self.service = service
         self.ownsConnectionCount = ownsConnectionCount
+        self.connection = connection
         self.machine = machine
     }
 
@@ -58,7 +61,7 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
         service.logger.info(
             machine.wasAdmitted ? "socket closed" : "socket refused",
             metadata: [
-                "room": .string(machine.room.escapedForLog), "nodeId": .string(machine.nodeId.escapedForLog),
+                "conn": .string(connection), "room": .string(machine.room.escapedForLog), "nodeId": .string(machine.nodeId.escapedForLog),
                 "code": "\(code.code)", "reason": .string(code.reason.escapedForLog),
             ])
         context.fireChannelInactive()
@@ -88,7 +91,7 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         service.logger.debug(
-            "socket error", metadata: ["nodeId": .string(machine.nodeId.escapedForLog), "error": "\(error)"])
+            "socket error", metadata: ["conn": .string(connection), "nodeId": .string(machine.nodeId.escapedForLog), "error": "\(error)"])
         // The frame decoder's errors end the socket with the close code RFC 6455 names (this
         // handler does the job of NIO's WebSocketProtocolErrorHandler, one pipeline step less
         // per frame).
@@ -171,7 +174,10 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
             replaced?.close(.replaced)
             service.logger.info(
                 "socket opened",
-                metadata: ["room": .string(machine.room.escapedForLog), "nodeId": .string(machine.nodeId.escapedForLog)])
+                metadata: [
+                    "conn": .string(connection), "room": .string(machine.room.escapedForLog),
+                    "nodeId": .string(machine.nodeId.escapedForLog),
+                ])
             armTimer(at: due, context: context)
         case .pong(let payload):
             context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: payload)), promise: nil)
@@ -187,7 +193,10 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
             if case .invalidToken(let reason) = refusal {
                 service.logger.debug(
                     "consumer token refused",
-                    metadata: ["room": .string(machine.room.escapedForLog), "nodeId": .string(machine.nodeId.escapedForLog), "reason": "\(reason)"])
+                    metadata: [
+                        "conn": .string(connection), "room": .string(machine.room.escapedForLog),
+                        "nodeId": .string(machine.nodeId.escapedForLog), "reason": "\(reason)",
+                    ])
             }
             send(.authError(refusal.message), context: context)
             context.writeAndFlush(wrapOutboundOut(closeFrame(refusal.closeCode, context: context)), promise: nil)

@@ -16,3 +16,20 @@ func withDeadline<T: Sendable>(
         return result
     }
 }
+
+/// Checks `condition` until it holds; fails after `seconds` with `what`.
+///
+/// For a change on the server with nothing on the wire to await: checks at once, then after
+/// pauses that double from 1 ms up to 50 ms, so a quick change is seen quickly and a slow one
+/// costs few checks.
+func poll(within seconds: Double, _ what: () -> String, _ condition: () async throws -> Bool) async throws {
+    let clock = ContinuousClock()
+    let deadline = clock.now + .seconds(seconds)
+    var pause = Duration.milliseconds(1)
+    while true {
+        if try await condition() { return }
+        guard clock.now < deadline else { throw TestSocket.Failure.timedOut(what()) }
+        try await clock.sleep(for: pause)
+        pause = min(pause * 2, .milliseconds(50))
+    }
+}

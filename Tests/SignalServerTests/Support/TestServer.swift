@@ -29,6 +29,8 @@ struct TestServer: Sendable {
             authentication: keys.map { .enabled(keys: $0, adminSecret: AdminSecret(adminSecret)) } ?? .disabled)
         configuration.host = "127.0.0.1"
         configuration.port = 0
+        // No drain unless a test asks for one: stopping a test server should not wait.
+        configuration.drainTimeout = .zero
         configure(&configuration)
         let logs = LogCapture()
         let logger = logs.logger(level: logLevel)
@@ -39,8 +41,9 @@ struct TestServer: Sendable {
             portContinuation.yield(channel.localAddress?.port ?? 0)
             portContinuation.finish()
         }
-        var groupConfiguration = ServiceGroupConfiguration(services: [application], logger: logger)
-        groupConfiguration.maximumGracefulShutdownDuration = .seconds(8)
+        // As SignalApplication.run: the drain is shut down (so runs) first.
+        var groupConfiguration = ServiceGroupConfiguration(services: [application, ShutdownDrain(service: service)], logger: logger)
+        groupConfiguration.maximumGracefulShutdownDuration = SignalApplication.gracefulShutdownLimit
         let group = ServiceGroup(configuration: groupConfiguration)
         let running = Task { try await group.run() }
         var iterator = ports.makeAsyncIterator()
@@ -169,23 +172,20 @@ struct TestServer: Sendable {
         return (json["peers"] as? Int ?? -1, json["rooms"] as? Int ?? -1)
     }
 
-    /// Polls `/health` until `condition` holds; fails after `seconds`.
-    ///
-    /// The counts change on the server's event loops when sockets close, with nothing on the
-    /// wire to await, so this polls: at once, then after pauses that double from 1 ms up to
-    /// 50 ms, so a quick change is seen quickly and a slow one costs few requests.
+    /// Polls `/health` until `condition` holds; fails after `seconds`. The counts change on the
+    /// server's event loops when sockets close, with nothing on the wire to await.
     func awaitHealth(within seconds: Double = 10, _ condition: (Int, Int) -> Bool) async throws {
-        let clock = ContinuousClock()
-        let deadline = clock.now + .seconds(seconds)
-        var pause = Duration.milliseconds(1)
-        while true {
-            let (peers, rooms) = try await health()
-            if condition(peers, rooms) { return }
-            guard clock.now < deadline else {
-                throw TestSocket.Failure.timedOut("/health to show peers \(peers), rooms \(rooms) changing")
-            }
-            try await clock.sleep(for: pause)
-            pause = min(pause * 2, .milliseconds(50))
+        var last = (peers: -1, rooms: -1)
+        try await poll(within: seconds, { "/health to show peers \(last.peers), rooms \(last.rooms) changing" }) {
+            last = try await health()
+            return condition(last.peers, last.rooms)
+        }
+    }
+
+    /// Polls `GET path` until it answers `status`; fails after `seconds`.
+    func awaitStatus(_ status: Int, of path: String, within seconds: Double = 10) async throws {
+        try await poll(within: seconds, { "GET \(path) to answer \(status)" }) {
+            try await http("GET", path).status == status
         }
     }
 }
