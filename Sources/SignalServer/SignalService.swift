@@ -85,7 +85,7 @@ public final class SignalService: Sendable {
     static let socketLimitError = SignalHTTPError(
         .serviceUnavailable, "the server holds as many sockets as it can; try again later")
 
-    /// Adds `/health`, `/signal` for requests that were not upgraded (426, or 503 at the socket
+    /// Adds `/health`, `/openapi.yaml`, `/signal` for requests that were not upgraded (426, or 503 at the socket
     /// limit), `/public-key`, `/.well-known/jwks.json`, `/token` and (unless
     /// `DEMO_PAGE=false`) `/demo`, `/turn-credentials` when TURN is on, `HEAD` for every `GET` route, and the JSON error shape for
     /// every error, the 404 for unknown routes included.
@@ -97,6 +97,7 @@ public final class SignalService: Sendable {
             router.head(path) { request, _ in try respond(request).createHeadResponse() }
         }
         get("/health") { _ in self.health() }
+        get("/openapi.yaml") { _ in OpenAPIDocument.response() }
         get(RouterPath(SignalChannel.signalPath)) { _ in
             // Reached only when the request was not upgraded.
             (self.isAtSocketLimit
