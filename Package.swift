@@ -67,7 +67,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
-            resources: [.embedInCode("HTTP/demo.html")],
+            resources: [.embedInCode("HTTP/demo.html"), .embedInCode("HTTP/openapi.yaml")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

@@ -115,8 +115,8 @@ public final class SignalService: Sendable {
     /// The 503 of `/ready` and of upgrades while the server drains.
     static let drainingError = SignalHTTPError(.serviceUnavailable, "the server is shutting down")
 
-    /// Adds `/health`, `/ready`, `/signal` for requests that were not upgraded (426, or 503 while draining or at
-    /// the socket limit), `/public-key`, `/.well-known/jwks.json`, `/token` and (unless
+    /// Adds `/health`, `/ready`, `/openapi.yaml`, `/signal` for requests that were not upgraded (426, or 503 while
+    /// draining or at the socket limit), `/public-key`, `/.well-known/jwks.json`, `/token` and (unless
     /// `DEMO_PAGE=false`) `/demo`, `/turn-credentials` when TURN is on, `HEAD` for every `GET` route, and the JSON error shape for
     /// every error, the 404 for unknown routes included.
     public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
@@ -131,6 +131,7 @@ public final class SignalService: Sendable {
             guard !self.isDraining else { throw Self.drainingError }
             return JSONResponse.make(.ok) { $0.writeStaticString(#"{"status":"ready"}"#) }
         }
+        get("/openapi.yaml") { _ in OpenAPIDocument.response() }
         get(RouterPath(SignalChannel.signalPath)) { _ in
             // Reached only when the request was not upgraded.
             (self.upgradeRefusal

@@ -5,12 +5,6 @@ import Testing
 /// `GET /demo` serves `Sources/SignalServer/HTTP/demo.html` byte for byte from inside the binary
 /// (README § Demo page); `DEMO_PAGE=false` turns it into the JSON 404.
 @Suite struct DemoPageTests {
-    /// The page as it lies in the source tree.
-    static func sourceFile() throws -> Data {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return try Data(contentsOf: root.appendingPathComponent("Sources/SignalServer/HTTP/demo.html"))
-    }
-
     @Test func servesTheEmbeddedFile() async throws {
         try await TestServer.with { server in
             let response = try await server.http("GET", "/demo")
@@ -19,7 +13,7 @@ import Testing
             #expect(response.headers["cache-control"] == "no-store")
             #expect(response.headers["content-security-policy"]?.hasPrefix("default-src 'none'; script-src 'unsafe-inline'") == true)
             #expect(response.headers["x-content-type-options"] == "nosniff")
-            #expect(response.body == (try Self.sourceFile()))
+            #expect(response.body == (try SourceTree.contents(of: "Sources/SignalServer/HTTP/demo.html")))
             let text = String(decoding: response.body, as: UTF8.self)
             #expect(text.contains("<title>signal-server demo</title>"))
             #expect(text.contains("window.__state"))

@@ -199,7 +199,7 @@ func expectJSONError(
 
 /// `HEAD` answers as `GET` does, without a body.
 @Suite struct EdgeHeadTests {
-    @Test(arguments: [("/health", 200), ("/public-key", 200), ("/demo", 200), ("/nope", 404), ("/signal", 426)])
+    @Test(arguments: [("/health", 200), ("/public-key", 200), ("/demo", 200), ("/nope", 404), ("/signal", 426), ("/openapi.yaml", 200)])
     func headAnswersAsGetWithoutABody(path: String, status: Int) async throws {
         try await TestServer.with { server in
             let get = try await server.http("GET", path)
