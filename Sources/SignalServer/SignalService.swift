@@ -1,4 +1,5 @@
 public import Hummingbird
+import HTTPTypes
 import HummingbirdCore
 public import Logging
 import NIOCore
@@ -24,6 +25,16 @@ public final class SignalService: Sendable {
     let tokenVerifier: TokenVerifier?
     let tokenIssuer: TokenIssuer?
     let sessionSettings: SessionSettings
+    /// `TRUST_PROXY`.
+    let trustedProxies: TrustedProxies
+    /// Open connections per client address (`MAX_CONNECTIONS_PER_IP`).
+    let connectionsPerAddress = ConnectionsPerAddress()
+    /// Places for sockets admitted without a token; `nil` when auth is off (every socket is authorized).
+    let tokenlessBudget: TokenlessBudget?
+    /// `TOKEN_RATE` per client address.
+    let tokenRequests: RateLimitTable
+    /// `ADMIN_FAILURE_RATE` per client address.
+    let adminFailures: RateLimitTable
     private let openSockets = Atomic<Int>(0)
     private let openConnections = Atomic<Int>(0)
     private let refusingUpgrades = Atomic<Bool>(false)
@@ -46,9 +57,21 @@ public final class SignalService: Sendable {
             directory: directory ?? RoomRegistry(maximumPeersPerRoom: configuration.maxPeersPerRoom),
             consumerAuthentication: configuration.consumerAuthentication,
             registerTimeout: .seconds(Int64(configuration.registerTimeout.seconds)),
+            tokenlessRegisterTimeout: .seconds(Int64(configuration.tokenlessRegisterTimeout.seconds)),
+            messageRate: configuration.messageRate,
             pingInterval: .seconds(Int64(configuration.pingInterval.seconds)),
             turn: configuration.turnCredentialIssuer)
-        self.socketLimit = SocketLimit.forThisProcess()
+        let socketLimit = SocketLimit.forThisProcess()
+        self.socketLimit = socketLimit
+        self.trustedProxies = TrustedProxies(configuration.trustProxy ?? [])
+        self.tokenlessBudget =
+            configuration.tokenVerifier == nil
+            ? nil
+            : TokenlessBudget(
+                capacity: min(configuration.maxTokenlessSockets, max(1, socketLimit / 4)),
+                perAddressCapacity: configuration.maxTokenlessSocketsPerIP)
+        self.tokenRequests = RateLimitTable(rate: configuration.tokenRate)
+        self.adminFailures = RateLimitTable(rate: configuration.adminFailureRate)
     }
 
     /// Open `/signal` sockets, registered or not (`peers` of `/health`).
@@ -63,11 +86,17 @@ public final class SignalService: Sendable {
         }
     }
 
-    /// Counts an accepted connection against ``socketLimit``; it holds its place until
-    /// ``connectionClosed()``.
-    func connectionOpened() { openConnections.add(1, ordering: .relaxed) }
+    /// Counts an accepted connection against ``socketLimit`` and, under the peer's `address`,
+    /// against `MAX_CONNECTIONS_PER_IP`; it holds its place until ``connectionClosed(from:)``.
+    func connectionOpened(from address: IPAddress?) {
+        openConnections.add(1, ordering: .relaxed)
+        if let address { connectionsPerAddress.add(address) }
+    }
 
-    func connectionClosed() { openConnections.subtract(1, ordering: .relaxed) }
+    func connectionClosed(from address: IPAddress?) {
+        openConnections.subtract(1, ordering: .relaxed)
+        if let address { connectionsPerAddress.remove(address) }
+    }
 
     /// A short id for a newly accepted connection, for the `conn` metadata of its log lines:
     /// the count of connections accepted so far, in base 36 (short enough to stay inline in a
@@ -108,6 +137,33 @@ public final class SignalService: Sendable {
         return atLimit
     }
 
+    /// The 429 for an upgrade from an address that holds `MAX_CONNECTIONS_PER_IP` connections.
+    static let addressLimitError = SignalHTTPError(
+        .tooManyRequests, "too many connections from this address; close some and try again")
+
+    /// The 503 for an upgrade without a token when `MAX_TOKENLESS_SOCKETS` are open.
+    static let tokenlessLimitError = SignalHTTPError(
+        .serviceUnavailable, "the server holds as many sockets without a token as it takes; try again later")
+
+    /// The 429 for an upgrade without a token from an address that holds `MAX_TOKENLESS_SOCKETS_PER_IP`.
+    static let tokenlessAddressLimitError = SignalHTTPError(
+        .tooManyRequests, "too many sockets without a token from this address; try again later")
+
+    /// The 403 for an upgrade from a page whose origin `ALLOWED_ORIGINS` does not list.
+    static let originError = SignalHTTPError(.forbidden, "this origin may not open /signal")
+
+    /// Whether a page of `origin` may open `/signal`: any may when `ALLOWED_ORIGINS` is unset,
+    /// and a request without `Origin` (not from a browser page, which always sends one) always may.
+    func allowsOrigin(_ origin: String?) -> Bool {
+        guard let origin, let allowed = configuration.allowedOrigins else { return true }
+        return allowed.contains(origin)
+    }
+
+    /// The client address of a request from `peer` with these forwarding headers (``TrustedProxies``).
+    func clientAddress(peer: SocketAddress?, forwarded: [String], forwardedFor: [String]) -> IPAddress? {
+        trustedProxies.client(peer: IPAddress(peer), forwarded: forwarded, forwardedFor: forwardedFor)
+    }
+
     /// The 503 for an upgrade refused at the socket limit.
     static let socketLimitError = SignalHTTPError(
         .serviceUnavailable, "the server holds as many sockets as it can; try again later")
@@ -120,6 +176,10 @@ public final class SignalService: Sendable {
     /// `DEMO_PAGE=false`) `/demo`, `/turn-credentials` when TURN is on, `HEAD` for every `GET` route, and the JSON error shape for
     /// every error, the 404 for unknown routes included.
     public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
+        if let origins = configuration.allowedOrigins {
+            // Outside the error middleware, so that error responses carry the CORS headers too.
+            router.add(middleware: AllowedOriginsMiddleware<Context>(origins: origins))
+        }
         router.add(middleware: JSONErrorMiddleware<Context>())
         /// A `GET` route and its `HEAD` twin: the same answer without the body.
         func get(_ path: RouterPath, _ respond: @escaping @Sendable (Request) throws -> Response) {
@@ -155,9 +215,12 @@ public final class SignalService: Sendable {
             JSONResponse.make(.ok) { $0.writeString(#"{"keys":[\#(publicJWK)]}"#) }
         }
         let maximumTTL = configuration.maxTokenTTL
-        router.post("/token") { request, _ in
+        router.post("/token") { request, context in
+            let client = self.clientAddress(of: request, context: context)
+            try self.checkTokenRate(for: client)
             // The secret is checked before the body is read: a caller without it learns nothing.
             guard let presented = AdminCredential.presented(in: request.headers), adminSecret.matches(presented) else {
+                _ = self.adminFailures.take(for: client)
                 throw SignalHTTPError(.unauthorized, "Unauthorized")
             }
             let body: ByteBuffer
@@ -183,6 +246,37 @@ public final class SignalService: Sendable {
                 body.writeStaticString("}")
             }
         }
+    }
+
+    /// The client of an HTTP request: from the context's peer address (``SignalRequestContext``)
+    /// and, behind a trusted proxy, the forwarding headers. A context without a peer address
+    /// makes every client one, ``IPAddress/unknown``, so the limits still hold in total.
+    private func clientAddress(of request: Request, context: some RequestContext) -> IPAddress {
+        let peer = (context as? any RemoteAddressRequestContext)?.remoteAddress
+        let forwarded = request.headers[values: Self.forwardedHeader]
+        let forwardedFor = request.headers[values: Self.forwardedForHeader]
+        return clientAddress(peer: peer, forwarded: forwarded, forwardedFor: forwardedFor) ?? .unknown
+    }
+
+    private static let forwardedHeader = HTTPField.Name("Forwarded")!
+    private static let forwardedForHeader = HTTPField.Name("X-Forwarded-For")!
+
+    /// Throws the 429 for a `POST /token` over `TOKEN_RATE`, or from an address whose wrong
+    /// admin secrets used up `ADMIN_FAILURE_RATE` (checked before the secret, so that guessing
+    /// stays slow whatever the guesses).
+    private func checkTokenRate(for client: IPAddress) throws(SignalHTTPError) {
+        if let wait = tokenRequests.take(for: client) {
+            throw Self.tooManyRequests("too many token requests from this address", retryAfter: wait)
+        }
+        if let wait = adminFailures.wait(for: client) {
+            throw Self.tooManyRequests("too many wrong admin secrets from this address", retryAfter: wait)
+        }
+    }
+
+    /// A 429 whose `Retry-After` is `wait` in whole seconds, rounded up.
+    static func tooManyRequests(_ message: String, retryAfter wait: TimeAmount) -> SignalHTTPError {
+        let seconds = max(1, (wait.nanoseconds + 999_999_999) / 1_000_000_000)
+        return SignalHTTPError(.tooManyRequests, "\(message); retry after \(seconds) s", headers: [.retryAfter: String(seconds)])
     }
 
     private func health() -> Response {

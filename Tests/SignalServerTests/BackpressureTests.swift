@@ -1,12 +1,17 @@
 import Foundation
 import SignalServer
+import Signaling
 import Testing
 
 /// SPEC § Roles and frames: a socket whose queued outbound data stays over `MAX_OUTBOUND_BYTES`
 /// is closed 1008 `slow consumer`, and the rest of the room carries on.
 @Suite struct BackpressureTests {
     @Test func peerThatDoesNotReadIsClosedAsSlowConsumer() async throws {
-        try await TestServer.with({ $0.maxOutboundBytes = 64 * 1024 }) { server in
+        try await TestServer.with({
+            $0.maxOutboundBytes = 64 * 1024
+            // The flood is what this test is about: MESSAGE_RATE would end it first.
+            $0.messageRate = Rate(1_000_000, per: TimeToLive(seconds: 1))
+        }) { server in
             let (slow, _) = try await server.joinNormal(room: "r", nodeId: "slow")
             let (sender, _) = try await server.joinNormal(room: "r", nodeId: "sender")
             let (carol, _) = try await server.joinNormal(room: "r", nodeId: "carol")

@@ -156,3 +156,42 @@ extension SettingParser where Value == ConsumerKeySet {
         // Never shown: the default is unset.
         format: { _ in "set" })
 }
+
+extension SettingParser where Value == Rate {
+    /// `<count>/<period>`: `300/10s`, `10/1m`, `100/s`.
+    static let rate = reporting(
+        valueName: "rate", { (text: String) throws(RateError) in try Rate(parsing: text) }, format: { $0.description })
+}
+
+extension SettingParser where Value == [AddressRange] {
+    /// A comma-separated list of IP addresses and CIDR blocks, at least one.
+    static let addressRanges = SettingParser(
+        form: .value(valueName: "addresses"),
+        parse: { (text: String) throws(InvalidSettingValue) -> [AddressRange] in
+            var ranges: [AddressRange] = []
+            for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+                guard let range = AddressRange(part) else {
+                    throw InvalidSettingValue(problem: "must be comma-separated IP addresses or CIDR blocks such as 10.0.0.0/8")
+                }
+                ranges.append(range)
+            }
+            return ranges
+        },
+        format: { $0.map(\.description).joined(separator: ",") })
+}
+
+extension SettingParser where Value == [String] {
+    /// A comma-separated list of origins, `scheme://host[:port]` each, at least one.
+    static let origins = SettingParser(
+        form: .value(valueName: "origins"),
+        parse: { (text: String) throws(InvalidSettingValue) -> [String] in
+            let origins = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            for origin in origins {
+                guard let scheme = origin.range(of: "://"), !origin[scheme.upperBound...].isEmpty, !origin.hasSuffix("/") else {
+                    throw InvalidSettingValue(problem: "must be comma-separated origins such as https://app.example.com (no path)")
+                }
+            }
+            return origins
+        },
+        format: { $0.joined(separator: ",") })
+}

@@ -93,6 +93,37 @@ extension SignalConfiguration {
             "TURN_TTL", \.configuration.turnTTL, .timeToLive(maximum: TurnCredentialIssuer.maximumTimeToLive),
             help: "How long TURN credentials live, at most 1d; never beyond the room token's own expiry."),
         ConfigurationSetting(
+            "MAX_CONNECTIONS_PER_IP", \.configuration.maxConnectionsPerIP, .integer(in: 1...1_000_000, valueName: "n"),
+            help: "Most connections one client address holds; a WebSocket upgrade past it is refused 429."),
+        ConfigurationSetting(
+            "MAX_TOKENLESS_SOCKETS", \.configuration.maxTokenlessSockets, .integer(in: 1...1_000_000, valueName: "n"),
+            help: "Most sockets admitted without a token (auth on, consumer path) at once, at most a quarter of the socket limit; "
+                + "past it upgrades without a token are refused 503."),
+        ConfigurationSetting(
+            "MAX_TOKENLESS_SOCKETS_PER_IP", \.configuration.maxTokenlessSocketsPerIP, .integer(in: 1...1_000_000, valueName: "n"),
+            help: "Most sockets without a token one client address holds; past it, 429."),
+        ConfigurationSetting(
+            "TOKENLESS_REGISTER_TIMEOUT", \.configuration.tokenlessRegisterTimeout, .timeToLive,
+            help: "A socket admitted without a token that has not sent register by then is closed 4002."),
+        ConfigurationSetting(
+            "MESSAGE_RATE", \.configuration.messageRate, .rate,
+            help: "Messages per socket as <count>/<period> (count at once, count per period after); past it messages are "
+                + "dropped with one RATE_LIMITED error, and a socket that sends another count is closed 1008."),
+        ConfigurationSetting(
+            "TOKEN_RATE", \.configuration.tokenRate, .rate,
+            help: "POST /token requests per client address, <count>/<period>; past it, 429 with Retry-After."),
+        ConfigurationSetting(
+            "ADMIN_FAILURE_RATE", \.configuration.adminFailureRate, .rate,
+            help: "Wrong admin secrets per client address, <count>/<period>; past it POST /token answers that address 429."),
+        ConfigurationSetting(
+            "TRUST_PROXY", \.configuration.trustProxy, .addressRanges, unset: "unset: no proxy trusted",
+            help: "Comma-separated proxy addresses or CIDR blocks whose Forwarded or X-Forwarded-For header gives the client "
+                + "address (the rightmost hop that is not a trusted proxy) for every per-address limit."),
+        ConfigurationSetting(
+            "ALLOWED_ORIGINS", \.configuration.allowedOrigins, .origins, unset: "unset: any origin",
+            help: "Comma-separated origins (https://app.example.com) allowed to open /signal, which answers another Origin 403; "
+                + "HTTP responses carry CORS headers for them."),
+        ConfigurationSetting(
             "DEMO_PAGE", \.configuration.demoPage, .boolean,
             help: "Serve the browser demo page at GET /demo; off: the route answers 404."),
     ]

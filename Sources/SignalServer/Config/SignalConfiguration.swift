@@ -67,6 +67,30 @@ public struct SignalConfiguration: Sendable {
     public var turnURLs: [TurnServerURL]?
     /// `TURN_TTL`: how long TURN credentials live (at most a day, never beyond the holder's token).
     public var turnTTL = TurnCredentialIssuer.defaultTimeToLive
+    /// `MAX_CONNECTIONS_PER_IP`: the most connections one client address holds; an upgrade past
+    /// it is refused with 429 (plain HTTP requests are still answered).
+    public var maxConnectionsPerIP = 256
+    /// `MAX_TOKENLESS_SOCKETS`: the most sockets admitted without a token (auth on, the consumer
+    /// path) at once, never more than a quarter of the socket limit; past it upgrades get 503.
+    public var maxTokenlessSockets = 1_000
+    /// `MAX_TOKENLESS_SOCKETS_PER_IP`: the most of those one client address holds; past it, 429.
+    public var maxTokenlessSocketsPerIP = 16
+    /// `TOKENLESS_REGISTER_TIMEOUT`: how long a socket admitted without a token may stay unregistered.
+    public var tokenlessRegisterTimeout = TimeToLive(seconds: 3)
+    /// `MESSAGE_RATE`: the messages one socket may send; past it they are dropped with one
+    /// `RATE_LIMITED` error frame, and a socket that keeps on is closed 1008.
+    public var messageRate = Rate(300, per: TimeToLive(seconds: 10))
+    /// `TOKEN_RATE`: `POST /token` requests per client address; past it, 429 with `Retry-After`.
+    public var tokenRate = Rate(100, per: TimeToLive(seconds: 1))
+    /// `ADMIN_FAILURE_RATE`: wrong admin secrets per client address; past it every `POST /token`
+    /// from that address is answered 429 until the rate allows another attempt.
+    public var adminFailureRate = Rate(10, per: TimeToLive(seconds: 60))
+    /// `TRUST_PROXY`: the reverse proxies whose `Forwarded` / `X-Forwarded-For` headers give the
+    /// client address; `nil`: none, the peer address is the client's.
+    public var trustProxy: [AddressRange]?
+    /// `ALLOWED_ORIGINS`: the origins whose pages may open `/signal` and read HTTP responses
+    /// (CORS); an upgrade with another `Origin` gets 403. `nil`: any origin.
+    public var allowedOrigins: [String]?
     /// `DEMO_PAGE`: whether `GET /demo` serves the browser demo page; when `false` the route
     /// answers the JSON 404.
     public var demoPage = true

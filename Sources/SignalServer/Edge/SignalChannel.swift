@@ -41,7 +41,7 @@ struct SignalChannel: ServerChildChannel, HTTPChannelHandler {
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         let service = self.service
-        let slot = ConnectionSlot(service: service)
+        let slot = ConnectionSlot(service: service, address: IPAddress(channel.remoteAddress))
         let connection = service.newConnectionID()
         return channel.eventLoop.makeCompletedFuture {
             let configuration = service.configuration

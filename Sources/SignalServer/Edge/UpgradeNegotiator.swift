@@ -14,7 +14,9 @@ import Signaling
 ///
 /// Only a `GET` with `Upgrade: websocket` to a path that takes WebSockets upgrades; its faults
 /// are answered in the JSON error shape (`400` without a usable `Sec-WebSocket-Key`, `426` for a
-/// version other than 13, `503` while draining or at the socket limit) and the connection is closed. Every other
+/// version other than 13, `503` while draining or at the socket limit, `403` for an origin
+/// `ALLOWED_ORIGINS` does not list, `429`/`503` past a per-address or token-less budget) and the
+/// connection is closed. Every other
 /// request, `Upgrade` header or not, goes to the router unchanged, so it gets the answer it
 /// would get without one.
 ///
@@ -62,6 +64,8 @@ final class UpgradeNegotiator: ChannelInboundHandler, RemovableChannelHandler {
     private let requestGuard: RequestGuard
     private let promise: EventLoopPromise<Negotiated>
     private var state = State.awaitingHead
+    /// The ``TokenlessBudget`` place of a `/signal` socket without a token, until its session takes it.
+    private var tokenlessPlace: TokenlessPlace?
 
     /// The outcome; fails if the connection closes before one is reached.
     var negotiated: EventLoopFuture<Negotiated> { promise.futureResult }
@@ -86,6 +90,7 @@ final class UpgradeNegotiator: ChannelInboundHandler, RemovableChannelHandler {
         if case .done = state { return }
         state = .done
         slot.release()  // the connection ended before it became anything
+        tokenlessPlace?.release()
         promise.fail(ChannelError.ioOnClosedChannel)
     }
 
@@ -115,7 +120,7 @@ final class UpgradeNegotiator: ChannelInboundHandler, RemovableChannelHandler {
             becomeHTTP(context: context, data)
             return
         }
-        if let refusal = Self.handshakeFault(head) ?? service.upgradeRefusal {
+        if let refusal = Self.handshakeFault(head) ?? service.upgradeRefusal ?? admissionRefusal(of: head, to: target, channel: context.channel) {
             logger.debug(
                 "refused a WebSocket upgrade",
                 metadata: ["conn": .string(connection), "status": "\(refusal.status.code)", "reason": "\(refusal.message)"])
@@ -126,6 +131,35 @@ final class UpgradeNegotiator: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         state = .awaitingEnd(head, target)
+    }
+
+    /// Why this client may not open another socket, if it may not: a page of an origin
+    /// `ALLOWED_ORIGINS` does not list (403), an address at `MAX_CONNECTIONS_PER_IP` (429), or for a
+    /// `/signal` socket without a token (auth on), a full ``TokenlessBudget`` (503, or 429 for the
+    /// address's share). Takes the token-less place when there is one.
+    private func admissionRefusal(of head: HTTPRequestHead, to target: Target, channel: any Channel) -> SignalHTTPError? {
+        let client = service.clientAddress(
+            peer: channel.remoteAddress, forwarded: head.headers["Forwarded"], forwardedFor: head.headers["X-Forwarded-For"])
+        slot.attribute(to: client)
+        guard case .signal = target else {
+            return client.map { service.connectionsPerAddress.count($0) } ?? 0 > service.configuration.maxConnectionsPerIP
+                ? SignalService.addressLimitError : nil
+        }
+        guard service.allowsOrigin(head.headers.first(name: "Origin")) else { return SignalService.originError }
+        guard let client else { return nil }
+        if service.connectionsPerAddress.count(client) > service.configuration.maxConnectionsPerIP {
+            return SignalService.addressLimitError
+        }
+        guard let budget = service.tokenlessBudget, SignalQuery.admissionRequest(from: head.uri).token?.isEmpty ?? true else { return nil }
+        switch budget.take(for: client) {
+        case .success(let place):
+            tokenlessPlace = place
+            return nil
+        case .failure(.full):
+            return SignalService.tokenlessLimitError
+        case .failure(.addressFull):
+            return SignalService.tokenlessAddressLimitError
+        }
     }
 
     /// Who takes this request's upgrade, or `nil` when it goes to the router.
@@ -182,6 +216,7 @@ final class UpgradeNegotiator: ChannelInboundHandler, RemovableChannelHandler {
         let service = self.service
         let slot = self.slot
         let connection = self.connection
+        let tokenlessPlace = self.tokenlessPlace
         let upgrader: NIOTypedWebSocketServerUpgrader<Negotiated>
         switch target {
         case .signal:
@@ -200,7 +235,9 @@ final class UpgradeNegotiator: ChannelInboundHandler, RemovableChannelHandler {
                             admission: Admission.decide(request, verifier: service.tokenVerifier), request: request,
                             peer: SignalPeer(channel: channel), settings: service.sessionSettings)
                         try channel.pipeline.syncOperations.addHandler(
-                            SignalSession(service: service, ownsConnectionCount: slot.handOver(), machine: machine, connection: connection))
+                            SignalSession(
+                                service: service, connectionCount: slot.handOver(), tokenlessPlace: tokenlessPlace, machine: machine,
+                                connection: connection))
                         return .signal
                     }
                 })
@@ -245,6 +282,7 @@ final class UpgradeNegotiator: ChannelInboundHandler, RemovableChannelHandler {
         case .failure(let error):
             logger.debug("WebSocket upgrade failed", metadata: ["conn": .string(connection), "error": "\(error)"])
             slot.release()
+            tokenlessPlace?.release()
             promise.fail(error)
             context.close(promise: nil)
         }

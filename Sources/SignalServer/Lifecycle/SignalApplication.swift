@@ -18,7 +18,7 @@ public enum SignalApplication {
         eventLoopGroup: any EventLoopGroup,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        let router = Router()
+        let router = Router(context: SignalRequestContext.self)
         service.addRoutes(to: router)
         return Application(
             router: router,

@@ -22,9 +22,11 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private let service: SignalService
-    /// Whether this session gives the connection's place in the socket budget back when the
-    /// socket goes inactive (see ``ConnectionSlot/handOver()``).
-    private let ownsConnectionCount: Bool
+    /// The connection's place in the socket budget, which this session gives back when the
+    /// socket goes inactive (see ``ConnectionSlot/handOver()``); `nil` when it does not own one.
+    private let connectionCount: ConnectionSlot.Counted?
+    /// The place of a socket admitted without a token in the service's ``TokenlessBudget``.
+    private let tokenlessPlace: TokenlessPlace?
     /// The connection's id for log lines (`conn`).
     private let connection: String
     private var machine: SignalSessionStateMachine
@@ -35,9 +37,13 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
     private var context: ChannelHandlerContext?
 
     /// A session for a socket whose admission was decided when it upgraded.
-    init(service: SignalService, ownsConnectionCount: Bool, machine: SignalSessionStateMachine, connection: String) {
+    init(
+        service: SignalService, connectionCount: ConnectionSlot.Counted?, tokenlessPlace: TokenlessPlace?,
+        machine: SignalSessionStateMachine, connection: String
+    ) {
         self.service = service
-        self.ownsConnectionCount = ownsConnectionCount
+        self.connectionCount = connectionCount
+        self.tokenlessPlace = tokenlessPlace
         self.connection = connection
         self.machine = machine
     }
@@ -56,7 +62,8 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
         timer = nil
         self.context = nil
         service.socketClosed()
-        if ownsConnectionCount { service.connectionClosed() }
+        if let connectionCount { service.connectionClosed(from: connectionCount.address) }
+        tokenlessPlace?.release()
         let code = machine.closeCode ?? .abnormalClosure
         service.logger.info(
             machine.wasAdmitted ? "socket closed" : "socket refused",

@@ -10,6 +10,12 @@ public final class SessionSettings: Sendable {
     public let consumerAuthentication: ConsumerAuthentication
     /// `REGISTER_TIMEOUT`: how long a socket may stay pending.
     public let registerTimeout: TimeAmount
+    /// `TOKENLESS_REGISTER_TIMEOUT`: how long a socket admitted without a token (auth on, the
+    /// consumer path) may stay pending; shorter, so a client with no credential holds a socket briefly.
+    public let tokenlessRegisterTimeout: TimeAmount
+    /// `MESSAGE_RATE`: the messages one socket may send; past it they are dropped with one
+    /// `RATE_LIMITED` error, and a socket that keeps on is closed 1008.
+    public let messageRate: Rate
     /// `PING_INTERVAL`: the time between server pings; silence for two intervals drops a peer.
     public let pingInterval: TimeAmount
     /// Mints the TURN credentials sent with `peer-list` and `server-list`; `nil`: TURN is off.
@@ -17,11 +23,13 @@ public final class SessionSettings: Sendable {
     /// How long a closing socket waits for the client's close frame before dropping it.
     public let closeHandshakeTimeout: TimeAmount
 
-    /// Settings for the sessions of one service.
+    /// Settings for the sessions of one service; `tokenlessRegisterTimeout` defaults to `registerTimeout`.
     public init(
         directory: any PeerDirectory,
         consumerAuthentication: ConsumerAuthentication,
         registerTimeout: TimeAmount,
+        tokenlessRegisterTimeout: TimeAmount? = nil,
+        messageRate: Rate = Rate(300, per: TimeToLive(seconds: 10)),
         pingInterval: TimeAmount,
         turn: TurnCredentialIssuer? = nil,
         closeHandshakeTimeout: TimeAmount = .seconds(5)
@@ -29,6 +37,8 @@ public final class SessionSettings: Sendable {
         self.directory = directory
         self.consumerAuthentication = consumerAuthentication
         self.registerTimeout = registerTimeout
+        self.tokenlessRegisterTimeout = tokenlessRegisterTimeout ?? registerTimeout
+        self.messageRate = messageRate
         self.pingInterval = pingInterval
         self.turn = turn
         self.closeHandshakeTimeout = closeHandshakeTimeout

@@ -92,6 +92,11 @@ public struct SignalSessionStateMachine {
     private var lastHeard = NIODeadline.uptimeNanoseconds(0)
     private var registerDeadline = NIODeadline.distantFuture
     private var nextPing = NIODeadline.distantFuture
+    /// `MESSAGE_RATE` for this socket.
+    private var messageBucket: TokenBucket
+    /// Messages dropped since the bucket last let one through: the first earns the
+    /// `RATE_LIMITED` error, one more than the bucket's capacity closes the socket.
+    private var messagesOverRate = 0
     /// The code the socket was closed with (the client's own when it closed first), once it closes.
     public private(set) var closeCode: CloseCode?
 
@@ -100,6 +105,7 @@ public struct SignalSessionStateMachine {
     public init(admission: Admission, request: Admission.Request, peer: any PeerConnection, settings: SessionSettings) {
         self.settings = settings
         self.peer = peer
+        messageBucket = TokenBucket(rate: settings.messageRate, now: .uptimeNanoseconds(0))
         switch admission {
         case .admit(let room, let nodeId, let authorized, let expiresAt):
             self.room = room
@@ -136,6 +142,7 @@ public struct SignalSessionStateMachine {
     public mutating func start(now: NIODeadline) -> Action {
         guard case .new(let refusal, let authorized, let expiresAt) = phase else { return .none }
         lastHeard = now
+        messageBucket = TokenBucket(rate: settings.messageRate, now: now)
         if let refusal {
             return beginClose(refusal, now: now)
         }
@@ -147,7 +154,8 @@ public struct SignalSessionStateMachine {
         case .admitted(let replaced):
             wasAdmitted = true
             phase = .pending(authorized: authorized, expiresAt: expiresAt)
-            registerDeadline = now + settings.registerTimeout
+            // A socket admitted without a token gets less time: it holds a place of the smaller token-less budget.
+            registerDeadline = now + (authorized ? settings.registerTimeout : settings.tokenlessRegisterTimeout)
             nextPing = now + settings.pingInterval
             return .admitted(replacing: replaced, timerAt: min(registerDeadline, nextPing))
         }
@@ -162,8 +170,13 @@ public struct SignalSessionStateMachine {
     ///
     /// Consumed: a relayed message is stamped where it lies, which is free only while nothing
     /// else holds its buffer (a shared one would be copied first).
+    /// Over `MESSAGE_RATE` the message is dropped: the first one dropped is answered with a
+    /// `RATE_LIMITED` error, and when the socket goes on until it has had a second bucketful
+    /// dropped, it is closed 1008.
     public mutating func messageReceived(_ message: consuming ByteBuffer, now: NIODeadline) -> Action {
         guard isOpen else { return .none }
+        guard messageBucket.take(now: now) else { return overRate(now: now) }
+        messagesOverRate = 0
         let decoded = message.withUnsafeReadableBytes { bytes in
             Result { () throws(ClientFrameError) in try ClientFrameDecoder.decode(bytes) }
         }
@@ -180,6 +193,15 @@ public struct SignalSessionStateMachine {
         case .success(.relay(let envelope)):
             return relay(consume message, envelope)
         }
+    }
+
+    /// A message over the rate was dropped.
+    private mutating func overRate(now: NIODeadline) -> Action {
+        messagesOverRate += 1
+        if messagesOverRate == 1 {
+            return .send(.error(.rateLimited, "more than \(settings.messageRate) messages: dropped until the rate allows again"))
+        }
+        return messagesOverRate > messageBucket.capacity ? beginClose(.rateLimited, now: now) : .none
     }
 
     /// The client sent a ping.

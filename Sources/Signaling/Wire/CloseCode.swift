@@ -39,6 +39,8 @@ public struct CloseCode: Sendable, Equatable, CustomStringConvertible {
     public static let invalidUTF8 = CloseCode(1007, "text frame is not valid UTF-8")
     /// 1008: the socket's unsent data stayed over `MAX_OUTBOUND_BYTES`.
     public static let slowConsumer = CloseCode(1008, "slow consumer")
+    /// 1008: the socket went on sending past `MESSAGE_RATE` after its `RATE_LIMITED` error.
+    public static let rateLimited = CloseCode(1008, "rate limit exceeded")
     /// 1009: a message over `MAX_MESSAGE_BYTES`.
     public static let messageTooLarge = CloseCode(1009, "message too large")
     /// 4001: auth is on and the socket has neither a token nor a room.

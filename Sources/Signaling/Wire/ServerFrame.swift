@@ -61,4 +61,7 @@ public enum SignalErrorCode: String, Sendable {
     case peerNotFound = "PEER_NOT_FOUND"
     /// A frame other than `register` came before `register`.
     case notRegistered = "NOT_REGISTERED"
+    /// The socket sends faster than `MESSAGE_RATE`: its messages are dropped until the rate
+    /// allows them again.
+    case rateLimited = "RATE_LIMITED"
 }
