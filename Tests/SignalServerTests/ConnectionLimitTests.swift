@@ -1,5 +1,6 @@
 import Foundation
 import SignalServer
+import Signaling
 import Testing
 
 /// `MAX_CONNECTIONS_PER_IP` and the budget for sockets admitted without a token: past them an

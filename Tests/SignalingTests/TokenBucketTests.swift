@@ -5,34 +5,38 @@ import Testing
 @Suite struct TokenBucketTests {
     static let start = NIODeadline.uptimeNanoseconds(1_000_000_000)
 
+    /// Takes a token from `bucket` at `now` (outside `#expect`, which cannot mutate).
+    static func take(_ bucket: inout TokenBucket, at now: NIODeadline) -> Bool {
+        bucket.take(now: now)
+    }
+
     @Test func startsFullTakesItsCapacityThenRefusesUntilATokenComesBack() {
         // 4 per 2 s: one token every 500 ms.
         var bucket = TokenBucket(rate: Rate(4, per: TimeToLive(seconds: 2)), now: Self.start)
         #expect(bucket.isFull(now: Self.start))
-        for _ in 0..<4 { #expect(bucket.take(now: Self.start)) }
-        #expect(!bucket.take(now: Self.start))
+        let first = (0..<5).map { _ in Self.take(&bucket, at: Self.start) }
+        #expect(first == [true, true, true, true, false])
         #expect(!bucket.hasToken(now: Self.start + .milliseconds(499)))
         #expect(bucket.timeUntilToken(now: Self.start + .milliseconds(100)) == .milliseconds(400))
-        #expect(bucket.take(now: Self.start + .milliseconds(500)))
-        #expect(!bucket.take(now: Self.start + .milliseconds(700)))
-        // The 200 ms already earned towards the next token are kept.
-        #expect(bucket.take(now: Self.start + .milliseconds(1_000)))
+        let later = [500, 700, 1_000].map { Self.take(&bucket, at: Self.start + .milliseconds($0)) }
+        // The 200 ms already earned at 700 ms towards the next token are kept: one more at 1 s.
+        #expect(later == [true, false, true])
     }
 
     @Test func refillsToItsCapacityAndNoFurther() {
         var bucket = TokenBucket(rate: Rate(3, per: TimeToLive(seconds: 3)), now: Self.start)
-        for _ in 0..<3 { _ = bucket.take(now: Self.start) }
+        for _ in 0..<3 { _ = Self.take(&bucket, at: Self.start) }
         let later = Self.start + .seconds(3600)
         #expect(bucket.isFull(now: later))
-        for _ in 0..<3 { #expect(bucket.take(now: later)) }
-        #expect(!bucket.take(now: later))
+        let taken = (0..<4).map { _ in Self.take(&bucket, at: later) }
+        #expect(taken == [true, true, true, false])
         #expect(bucket.timeUntilToken(now: later) == .seconds(1))
     }
 
     @Test func aClockThatSeemsToGoBackGivesNothing() {
         var bucket = TokenBucket(rate: Rate(1, per: TimeToLive(seconds: 1)), now: Self.start)
-        #expect(bucket.take(now: Self.start))
-        #expect(!bucket.take(now: Self.start - .seconds(5)))
+        let taken = [Self.start, Self.start - .seconds(5)].map { Self.take(&bucket, at: $0) }
+        #expect(taken == [true, false])
     }
 
     @Test(arguments: [

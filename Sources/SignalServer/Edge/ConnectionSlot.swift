@@ -50,7 +50,7 @@ final class ConnectionSlot: Sendable {
     /// `connectionClosed(from:)` itself with the address returned. Returns `nil` when the place
     /// was already given back (the connection ended meanwhile), in which case the caller owns nothing.
     func handOver() -> Counted? {
-        state.withLock { state in
+        state.withLock { state -> Counted? in
             guard !state.released else { return nil }
             state.released = true
             return Counted(address: state.address)

@@ -138,18 +138,19 @@ final class UpgradeNegotiator: ChannelInboundHandler, RemovableChannelHandler {
     /// `/signal` socket without a token (auth on), a full ``TokenlessBudget`` (503, or 429 for the
     /// address's share). Takes the token-less place when there is one.
     private func admissionRefusal(of head: HTTPRequestHead, to target: Target, channel: any Channel) -> SignalHTTPError? {
-        let client = service.clientAddress(
-            peer: channel.remoteAddress, forwarded: head.headers["Forwarded"], forwardedFor: head.headers["X-Forwarded-For"])
+        // A peer without an IP address (a Unix-domain socket) counts as one unknown client.
+        let client =
+            service.clientAddress(
+                peer: channel.remoteAddress, forwarded: head.headers["Forwarded"], forwardedFor: head.headers["X-Forwarded-For"])
+            ?? .unknown
         slot.attribute(to: client)
-        guard case .signal = target else {
-            return client.map { service.connectionsPerAddress.count($0) } ?? 0 > service.configuration.maxConnectionsPerIP
-                ? SignalService.addressLimitError : nil
+        if case .signal = target, !service.allowsOrigin(head.headers.first(name: "Origin")) {
+            return SignalService.originError
         }
-        guard service.allowsOrigin(head.headers.first(name: "Origin")) else { return SignalService.originError }
-        guard let client else { return nil }
         if service.connectionsPerAddress.count(client) > service.configuration.maxConnectionsPerIP {
             return SignalService.addressLimitError
         }
+        guard case .signal = target else { return nil }
         guard let budget = service.tokenlessBudget, SignalQuery.admissionRequest(from: head.uri).token?.isEmpty ?? true else { return nil }
         switch budget.take(for: client) {
         case .success(let place):

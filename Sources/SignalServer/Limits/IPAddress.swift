@@ -13,13 +13,11 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses the textual form (`192.0.2.1`, `2001:db8::1`); `nil` for anything else.
     public init?(_ text: some StringProtocol) {
-        var v4 = in_addr()
-        var v6 = in6_addr()
         let text = String(text)
-        if inet_pton(AF_INET, text, &v4) == 1 {
-            bytes = withUnsafeBytes(of: &v4) { Array($0) }
-        } else if inet_pton(AF_INET6, text, &v6) == 1 {
-            let raw = withUnsafeBytes(of: &v6) { Array($0) }
+        var raw = [UInt8](repeating: 0, count: 16)
+        if inet_pton(AF_INET, text, &raw) == 1 {
+            bytes = Array(raw.prefix(4))
+        } else if inet_pton(AF_INET6, text, &raw) == 1 {
             bytes = raw.starts(with: Self.mappedIPv4Prefix) ? Array(raw.suffix(4)) : raw
         } else {
             return nil
@@ -27,7 +25,7 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The address of a socket peer; `nil` for a Unix-domain socket.
-    public init?(_ address: SocketAddress?) {
+    init?(_ address: SocketAddress?) {
         guard let text = address?.ipAddress else { return nil }
         self.init(text)
     }
