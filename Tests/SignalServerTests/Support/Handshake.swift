@@ -1,6 +1,7 @@
 /// A WebSocket handshake request as a browser sends it, to `target`, with `headers` (`"Name: value"`) added.
 func webSocketRequest(_ target: String, adding headers: [String]) -> String {
-    String(webSocketRequest(target).dropLast(2)) + headers.map { $0 + "\r\n" }.joined() + "\r\n"
+    // "\r\n" is one Character: dropping one removes the blank line that ends the head.
+    String(webSocketRequest(target).dropLast()) + headers.map { $0 + "\r\n" }.joined() + "\r\n"
 }
 
 /// Opens a raw connection and sends a handshake to `target` with `headers`; returns it with the answer.
