@@ -145,7 +145,7 @@ public final class SignalService: Sendable {
     static let tokenlessLimitError = SignalHTTPError(
         .serviceUnavailable, "the server holds as many sockets without a token as it takes; try again later")
 
-    /// The 429 for an upgrade without a token from an address that holds `MAX_TOKENLESS_SOCKETS_PER_IP`.
+    /// The 429 for an upgrade without a token from an address that holds `MAX_TOKENLESS_PER_IP`.
     static let tokenlessAddressLimitError = SignalHTTPError(
         .tooManyRequests, "too many sockets without a token from this address; try again later")
 

@@ -1,4 +1,5 @@
 import Foundation
+import SignalServer
 import Signaling
 import Testing
 
@@ -23,7 +24,12 @@ import Testing
 
     @Test func everyScenarioAgainstTheServer() async throws {
         let directory = try CommandLineTool.temporaryDirectory()
-        try await TestServer.with { server in
+        // As scripts/bench: one generator address sending as fast as it can, the limits lifted.
+        try await TestServer.with({
+            $0.maxConnectionsPerIP = 1_000_000
+            $0.messageRate = Rate(1_000_000_000, per: TimeToLive(seconds: 1))
+            $0.tokenRate = Rate(1_000_000_000, per: TimeToLive(seconds: 1))
+        }) { server in
             let common = ["--port", "\(server.port)", "--server-pid", "\(getpid())", "--env-file", try envFile(for: server, in: directory)]
 
             let relay = try await runBench(["--scenario", "relay", "--pairs", "2"] + common, in: directory)

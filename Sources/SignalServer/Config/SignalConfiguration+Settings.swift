@@ -100,10 +100,10 @@ extension SignalConfiguration {
             help: "Most sockets admitted without a token (auth on, consumer path) at once, at most a quarter of the socket limit; "
                 + "past it upgrades without a token are refused 503."),
         ConfigurationSetting(
-            "MAX_TOKENLESS_SOCKETS_PER_IP", \.configuration.maxTokenlessSocketsPerIP, .integer(in: 1...1_000_000, valueName: "n"),
+            "MAX_TOKENLESS_PER_IP", \.configuration.maxTokenlessSocketsPerIP, .integer(in: 1...1_000_000, valueName: "n"),
             help: "Most sockets without a token one client address holds; past it, 429."),
         ConfigurationSetting(
-            "TOKENLESS_REGISTER_TIMEOUT", \.configuration.tokenlessRegisterTimeout, .timeToLive,
+            "TOKENLESS_TIMEOUT", \.configuration.tokenlessRegisterTimeout, .timeToLive,
             help: "A socket admitted without a token that has not sent register by then is closed 4002."),
         ConfigurationSetting(
             "MESSAGE_RATE", \.configuration.messageRate, .rate,

@@ -73,9 +73,9 @@ public struct SignalConfiguration: Sendable {
     /// `MAX_TOKENLESS_SOCKETS`: the most sockets admitted without a token (auth on, the consumer
     /// path) at once, never more than a quarter of the socket limit; past it upgrades get 503.
     public var maxTokenlessSockets = 1_000
-    /// `MAX_TOKENLESS_SOCKETS_PER_IP`: the most of those one client address holds; past it, 429.
+    /// `MAX_TOKENLESS_PER_IP`: the most of those one client address holds; past it, 429.
     public var maxTokenlessSocketsPerIP = 16
-    /// `TOKENLESS_REGISTER_TIMEOUT`: how long a socket admitted without a token may stay unregistered.
+    /// `TOKENLESS_TIMEOUT`: how long a socket admitted without a token may stay unregistered.
     public var tokenlessRegisterTimeout = TimeToLive(seconds: 3)
     /// `MESSAGE_RATE`: the messages one socket may send; past it they are dropped with one
     /// `RATE_LIMITED` error frame, and a socket that keeps on is closed 1008.

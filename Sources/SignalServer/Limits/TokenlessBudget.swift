@@ -1,7 +1,7 @@
 import Synchronization
 
 /// The places for sockets admitted without a token (auth on, the consumer path): at most
-/// `MAX_TOKENLESS_SOCKETS` in all and `MAX_TOKENLESS_SOCKETS_PER_IP` per client address, so a
+/// `MAX_TOKENLESS_SOCKETS` in all and `MAX_TOKENLESS_PER_IP` per client address, so a
 /// client with no credential cannot hold the server at its socket limit.
 ///
 /// A place is taken before the upgrade happens, under one lock, and given back through the

@@ -10,7 +10,7 @@ public final class SessionSettings: Sendable {
     public let consumerAuthentication: ConsumerAuthentication
     /// `REGISTER_TIMEOUT`: how long a socket may stay pending.
     public let registerTimeout: TimeAmount
-    /// `TOKENLESS_REGISTER_TIMEOUT`: how long a socket admitted without a token (auth on, the
+    /// `TOKENLESS_TIMEOUT`: how long a socket admitted without a token (auth on, the
     /// consumer path) may stay pending; shorter, so a client with no credential holds a socket briefly.
     public let tokenlessRegisterTimeout: TimeAmount
     /// `MESSAGE_RATE`: the messages one socket may send; past it they are dropped with one
