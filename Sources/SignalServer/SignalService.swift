@@ -194,10 +194,3 @@ public final class SignalService: Sendable {
         }
     }
 }
-
-/// ISO-8601 UTC timestamps with milliseconds, as JavaScript's `Date.toISOString()` writes them.
-enum Timestamp {
-    private static let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
-
-    static func iso8601(_ date: Date) -> String { date.formatted(style) }
-}
