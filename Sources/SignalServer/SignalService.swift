@@ -22,7 +22,8 @@ public final class SignalService: Sendable {
     public let logger: Logger
 
     let tokenVerifier: TokenVerifier?
-    let tokenIssuer: TokenIssuer?
+    /// `POST /token`, when authentication is on.
+    let tokenEndpoint: TokenEndpoint?
     let sessionSettings: SessionSettings
     private let openSockets = Atomic<Int>(0)
     private let openConnections = Atomic<Int>(0)
@@ -41,7 +42,11 @@ public final class SignalService: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.tokenVerifier = configuration.tokenVerifier
-        self.tokenIssuer = configuration.tokenIssuerService
+        if case .enabled(_, let adminSecret) = configuration.authentication, let issuer = configuration.tokenIssuerService {
+            self.tokenEndpoint = TokenEndpoint(issuer: issuer, adminSecret: adminSecret, maximumTTL: configuration.maxTokenTTL)
+        } else {
+            self.tokenEndpoint = nil
+        }
         self.sessionSettings = SessionSettings(
             directory: directory ?? RoomRegistry(maximumPeersPerRoom: configuration.maxPeersPerRoom),
             consumerAuthentication: configuration.consumerAuthentication,
@@ -146,7 +151,7 @@ public final class SignalService: Sendable {
         if configuration.demoPage {
             get("/demo") { _ in DemoPage.response() }
         }
-        guard case .enabled(let keys, let adminSecret) = configuration.authentication, let tokenIssuer else { return }
+        guard case .enabled(let keys, _) = configuration.authentication else { return }
         let publicJWK = keys.jwk.publicJSON
         get("/public-key") { _ in
             JSONResponse.make(.ok) { $0.writeString(publicJWK) }
@@ -154,34 +159,17 @@ public final class SignalService: Sendable {
         get("/.well-known/jwks.json") { _ in
             JSONResponse.make(.ok) { $0.writeString(#"{"keys":[\#(publicJWK)]}"#) }
         }
-        let maximumTTL = configuration.maxTokenTTL
-        router.post("/token") { request, _ in
-            // The secret is checked before the body is read: a caller without it learns nothing.
-            guard let presented = AdminCredential.presented(in: request.headers), adminSecret.matches(presented) else {
-                throw SignalHTTPError(.unauthorized, "Unauthorized")
-            }
+        guard let tokenEndpoint else { return }
+        router.post(RouterPath(TokenEndpoint.path)) { request, _ in
+            try tokenEndpoint.authorize(presented: AdminCredential.presented(in: request.headers))
             let body: ByteBuffer
             do {
                 body = try await request.body.collect(upTo: TokenRequest.maximumBodyBytes)
             } catch is NIOTooManyBytesError {
-                throw SignalHTTPError(.contentTooLarge, "body must be at most \(TokenRequest.maximumBodyBytes) bytes")
+                throw TokenEndpoint.bodyTooLarge
             }
-            let tokenRequest: TokenRequest
-            do throws(TokenRequestError) {
-                tokenRequest = try TokenRequest(body: Array(buffer: body), maximumTTL: maximumTTL)
-            } catch {
-                throw SignalHTTPError(.badRequest, error.message)
-            }
-            let issued = tokenIssuer.issue(subject: tokenRequest.subject, timeToLive: tokenRequest.timeToLive)
-            return JSONResponse.make(.created) { body in
-                body.writeStaticString(#"{"token":"#)
-                body.writeJSONString(issued.token)
-                body.writeStaticString(#","expiresAt":"#)
-                body.writeJSONString(Timestamp.iso8601(issued.expiresAt))
-                body.writeStaticString(#","subject":"#)
-                body.writeJSONString(tokenRequest.subject)
-                body.writeStaticString("}")
-            }
+            let minted = try tokenEndpoint.mint(body: body)
+            return JSONResponse.make(.created) { $0.writeImmutableBuffer(minted) }
         }
     }
 

@@ -43,6 +43,19 @@ import Testing
         return formatted.prefix(20) + String(millisecond + 1000).dropFirst() + "Z"
     }
 
+    @Test func httpDateMatchesFoundationsIMFFixdate() {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            let date = Self.date(Int64.random(in: -2_208_988_800_000...4_102_444_800_000, using: &generator))
+            #expect(Timestamp.httpDate(date) == formatter.string(from: date))
+        }
+        #expect(Timestamp.httpDate(Self.date(0)) == "Thu, 01 Jan 1970 00:00:00 GMT")
+    }
+
     /// Before 1582 Foundation switches to the Julian calendar; JavaScript stays Gregorian.
     @Test func staysGregorianBefore1582LikeJavaScript() {
         #expect(Timestamp.iso8601(Self.date(-62_135_596_800_000)) == "0001-01-01T00:00:00.000Z")

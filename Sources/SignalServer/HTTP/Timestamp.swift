@@ -1,18 +1,12 @@
 import Foundation
 
-/// ISO-8601 UTC timestamps with milliseconds, as JavaScript's `Date.toISOString()` writes them
-/// (`2026-11-30T22:14:03.127Z`; milliseconds truncated, years 0000–9999).
-///
-/// Written by hand because `POST /token`, `/health` and every JSON log line need one, and
-/// Foundation's `ISO8601FormatStyle` goes through a calendar for each (about 2 µs a call here).
+/// UTC timestamps written by hand: `POST /token`, `/health` and every JSON log line need one,
+/// and Foundation's formatters go through a calendar for each (about 2 µs a call here).
 enum Timestamp {
+    /// ISO 8601 with milliseconds, as JavaScript's `Date.toISOString()` writes it:
+    /// `2026-11-30T22:14:03.127Z` (milliseconds truncated, years 0000–9999).
     static func iso8601(_ date: Date) -> String {
-        // To the nearest microsecond first: a `Date` holds binary fractions, and 0.086 s must
-        // not come out as .085.
-        let microseconds = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
-        let milliseconds = microseconds >= 0 ? microseconds / 1000 : (microseconds - 999) / 1000
-        let (days, millisecondOfDay) = milliseconds.quotientAndRemainder(dividingBy: 86_400_000)
-        let (day, time) = millisecondOfDay < 0 ? (days - 1, millisecondOfDay + 86_400_000) : (days, millisecondOfDay)
+        let (day, time) = dayAndMillisecond(of: date)
         let (year, month, dayOfMonth) = civilDate(daysSinceEpoch: day)
         let fields: [(value: Int64, width: Int, separator: UInt8?)] = [
             (year, 4, UInt8(ascii: "-")), (month, 2, UInt8(ascii: "-")), (dayOfMonth, 2, UInt8(ascii: "T")),
@@ -35,6 +29,28 @@ enum Timestamp {
             }
             return index
         }
+    }
+
+    /// The HTTP `Date` form (RFC 9110 IMF-fixdate): `Mon, 30 Nov 2026 22:14:03 GMT`.
+    static func httpDate(_ date: Date) -> String {
+        let (day, time) = dayAndMillisecond(of: date)
+        let (year, month, dayOfMonth) = civilDate(daysSinceEpoch: day)
+        let weekday = weekdays[Int((day % 7 + 11) % 7)]  // 1970-01-01 was a Thursday
+        func twoDigits(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(weekday), \(twoDigits(dayOfMonth)) \(months[Int(month) - 1]) \(year) "
+            + "\(twoDigits(time / 3_600_000)):\(twoDigits(time / 60_000 % 60)):\(twoDigits(time / 1000 % 60)) GMT"
+    }
+
+    private static let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    /// Days since 1970-01-01 and the millisecond of that day. The time is taken to the nearest
+    /// microsecond first: a `Date` holds binary fractions, and 0.086 s must not come out as .085.
+    private static func dayAndMillisecond(of date: Date) -> (day: Int64, millisecond: Int64) {
+        let microseconds = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
+        let milliseconds = microseconds >= 0 ? microseconds / 1000 : (microseconds - 999) / 1000
+        let (days, millisecondOfDay) = milliseconds.quotientAndRemainder(dividingBy: 86_400_000)
+        return millisecondOfDay < 0 ? (days - 1, millisecondOfDay + 86_400_000) : (days, millisecondOfDay)
     }
 
     /// The proleptic Gregorian (year, month, day) of a day count from 1970-01-01 (Howard
