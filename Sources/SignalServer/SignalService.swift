@@ -23,7 +23,8 @@ public final class SignalService: Sendable {
     public let logger: Logger
 
     let tokenVerifier: TokenVerifier?
-    let tokenIssuer: TokenIssuer?
+    /// `POST /token`, when authentication is on.
+    let tokenEndpoint: TokenEndpoint?
     let sessionSettings: SessionSettings
     /// `TRUST_PROXY`.
     let trustedProxies: TrustedProxies
@@ -31,10 +32,6 @@ public final class SignalService: Sendable {
     let connectionsPerAddress = ConnectionsPerAddress()
     /// Places for sockets admitted without a token; `nil` when auth is off (every socket is authorized).
     let tokenlessBudget: TokenlessBudget?
-    /// `TOKEN_RATE` per client address.
-    let tokenRequests: RateLimitTable
-    /// `ADMIN_FAILURE_RATE` per client address.
-    let adminFailures: RateLimitTable
     private let openSockets = Atomic<Int>(0)
     private let openConnections = Atomic<Int>(0)
     private let refusingUpgrades = Atomic<Bool>(false)
@@ -52,7 +49,13 @@ public final class SignalService: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.tokenVerifier = configuration.tokenVerifier
-        self.tokenIssuer = configuration.tokenIssuerService
+        if case .enabled(_, let adminSecret) = configuration.authentication, let issuer = configuration.tokenIssuerService {
+            self.tokenEndpoint = TokenEndpoint(
+                issuer: issuer, adminSecret: adminSecret, maximumTTL: configuration.maxTokenTTL,
+                requestRate: RateLimitTable(rate: configuration.tokenRate), failureRate: RateLimitTable(rate: configuration.adminFailureRate))
+        } else {
+            self.tokenEndpoint = nil
+        }
         self.sessionSettings = SessionSettings(
             directory: directory ?? RoomRegistry(maximumPeersPerRoom: configuration.maxPeersPerRoom),
             consumerAuthentication: configuration.consumerAuthentication,
@@ -70,8 +73,6 @@ public final class SignalService: Sendable {
             : TokenlessBudget(
                 capacity: min(configuration.maxTokenlessSockets, max(1, socketLimit / 4)),
                 perAddressCapacity: configuration.maxTokenlessSocketsPerIP)
-        self.tokenRequests = RateLimitTable(rate: configuration.tokenRate)
-        self.adminFailures = RateLimitTable(rate: configuration.adminFailureRate)
     }
 
     /// Open `/signal` sockets, registered or not (`peers` of `/health`).
@@ -159,11 +160,6 @@ public final class SignalService: Sendable {
         return allowed.contains(origin)
     }
 
-    /// The client address of a request from `peer` with these forwarding headers (``TrustedProxies``).
-    func clientAddress(peer: SocketAddress?, forwarded: [String], forwardedFor: [String]) -> IPAddress? {
-        trustedProxies.client(peer: IPAddress(peer), forwarded: forwarded, forwardedFor: forwardedFor)
-    }
-
     /// The 503 for an upgrade refused at the socket limit.
     static let socketLimitError = SignalHTTPError(
         .serviceUnavailable, "the server holds as many sockets as it can; try again later")
@@ -206,7 +202,7 @@ public final class SignalService: Sendable {
         if configuration.demoPage {
             get("/demo") { _ in DemoPage.response() }
         }
-        guard case .enabled(let keys, let adminSecret) = configuration.authentication, let tokenIssuer else { return }
+        guard case .enabled(let keys, _) = configuration.authentication else { return }
         let publicJWK = keys.jwk.publicJSON
         get("/public-key") { _ in
             JSONResponse.make(.ok) { $0.writeString(publicJWK) }
@@ -214,69 +210,20 @@ public final class SignalService: Sendable {
         get("/.well-known/jwks.json") { _ in
             JSONResponse.make(.ok) { $0.writeString(#"{"keys":[\#(publicJWK)]}"#) }
         }
-        let maximumTTL = configuration.maxTokenTTL
-        router.post("/token") { request, context in
-            let client = self.clientAddress(of: request, context: context)
-            try self.checkTokenRate(for: client)
-            // The secret is checked before the body is read: a caller without it learns nothing.
-            guard let presented = AdminCredential.presented(in: request.headers), adminSecret.matches(presented) else {
-                _ = self.adminFailures.take(for: client)
-                throw SignalHTTPError(.unauthorized, "Unauthorized")
-            }
+        guard let tokenEndpoint else { return }
+        router.post(RouterPath(TokenEndpoint.path)) { request, context in
+            let peer = (context as? any RemoteAddressRequestContext)?.remoteAddress
+            let client = self.trustedProxies.client(peer: peer, headers: request.headers)
+            try tokenEndpoint.authorize(presented: AdminCredential.presented(in: request.headers), from: client)
             let body: ByteBuffer
             do {
                 body = try await request.body.collect(upTo: TokenRequest.maximumBodyBytes)
             } catch is NIOTooManyBytesError {
-                throw SignalHTTPError(.contentTooLarge, "body must be at most \(TokenRequest.maximumBodyBytes) bytes")
+                throw TokenEndpoint.bodyTooLarge
             }
-            let tokenRequest: TokenRequest
-            do throws(TokenRequestError) {
-                tokenRequest = try TokenRequest(body: Array(buffer: body), maximumTTL: maximumTTL)
-            } catch {
-                throw SignalHTTPError(.badRequest, error.message)
-            }
-            let issued = tokenIssuer.issue(subject: tokenRequest.subject, timeToLive: tokenRequest.timeToLive)
-            return JSONResponse.make(.created) { body in
-                body.writeStaticString(#"{"token":"#)
-                body.writeJSONString(issued.token)
-                body.writeStaticString(#","expiresAt":"#)
-                body.writeJSONString(Timestamp.iso8601(issued.expiresAt))
-                body.writeStaticString(#","subject":"#)
-                body.writeJSONString(tokenRequest.subject)
-                body.writeStaticString("}")
-            }
+            let minted = try tokenEndpoint.mint(body: body)
+            return JSONResponse.make(.created) { $0.writeImmutableBuffer(minted) }
         }
-    }
-
-    /// The client of an HTTP request: from the context's peer address (``SignalRequestContext``)
-    /// and, behind a trusted proxy, the forwarding headers. A context without a peer address
-    /// makes every client one, ``IPAddress/unknown``, so the limits still hold in total.
-    private func clientAddress(of request: Request, context: some RequestContext) -> IPAddress {
-        let peer = (context as? any RemoteAddressRequestContext)?.remoteAddress
-        let forwarded = request.headers[values: Self.forwardedHeader]
-        let forwardedFor = request.headers[values: Self.forwardedForHeader]
-        return clientAddress(peer: peer, forwarded: forwarded, forwardedFor: forwardedFor) ?? .unknown
-    }
-
-    private static let forwardedHeader = HTTPField.Name("Forwarded")!
-    private static let forwardedForHeader = HTTPField.Name("X-Forwarded-For")!
-
-    /// Throws the 429 for a `POST /token` over `TOKEN_RATE`, or from an address whose wrong
-    /// admin secrets used up `ADMIN_FAILURE_RATE` (checked before the secret, so that guessing
-    /// stays slow whatever the guesses).
-    private func checkTokenRate(for client: IPAddress) throws(SignalHTTPError) {
-        if let wait = tokenRequests.take(for: client) {
-            throw Self.tooManyRequests("too many token requests from this address", retryAfter: wait)
-        }
-        if let wait = adminFailures.wait(for: client) {
-            throw Self.tooManyRequests("too many wrong admin secrets from this address", retryAfter: wait)
-        }
-    }
-
-    /// A 429 whose `Retry-After` is `wait` in whole seconds, rounded up.
-    static func tooManyRequests(_ message: String, retryAfter wait: TimeAmount) -> SignalHTTPError {
-        let seconds = max(1, (wait.nanoseconds + 999_999_999) / 1_000_000_000)
-        return SignalHTTPError(.tooManyRequests, "\(message); retry after \(seconds) s", headers: [.retryAfter: String(seconds)])
     }
 
     private func health() -> Response {
@@ -287,11 +234,4 @@ public final class SignalService: Sendable {
             )
         }
     }
-}
-
-/// ISO-8601 UTC timestamps with milliseconds, as JavaScript's `Date.toISOString()` writes them.
-enum Timestamp {
-    private static let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
-
-    static func iso8601(_ date: Date) -> String { date.formatted(style) }
 }

@@ -138,11 +138,7 @@ final class UpgradeNegotiator: ChannelInboundHandler, RemovableChannelHandler {
     /// `/signal` socket without a token (auth on), a full ``TokenlessBudget`` (503, or 429 for the
     /// address's share). Takes the token-less place when there is one.
     private func admissionRefusal(of head: HTTPRequestHead, to target: Target, channel: any Channel) -> SignalHTTPError? {
-        // A peer without an IP address (a Unix-domain socket) counts as one unknown client.
-        let client =
-            service.clientAddress(
-                peer: channel.remoteAddress, forwarded: head.headers["Forwarded"], forwardedFor: head.headers["X-Forwarded-For"])
-            ?? .unknown
+        let client = service.trustedProxies.client(peer: channel.remoteAddress, headers: head.headers)
         slot.attribute(to: client)
         if case .signal = target, !service.allowsOrigin(head.headers.first(name: "Origin")) {
             return SignalService.originError
@@ -192,6 +188,9 @@ final class UpgradeNegotiator: ChannelInboundHandler, RemovableChannelHandler {
     private func becomeHTTP(context: ChannelHandlerContext, _ head: NIOAny) {
         do {
             let pipeline = context.pipeline.syncOperations
+            if let tokenEndpoint = service.tokenEndpoint {
+                try pipeline.addHandler(TokenMintingHandler(endpoint: tokenEndpoint, trustedProxies: service.trustedProxies))
+            }
             try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
             // The RequestGuard closes idle connections; this one finishes them on shutdown.
             try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))

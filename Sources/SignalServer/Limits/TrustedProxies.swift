@@ -1,4 +1,7 @@
 import Foundation
+import HTTPTypes
+import NIOCore
+import NIOHTTP1
 
 /// `TRUST_PROXY`: the reverse proxies whose forwarding headers say who the client is.
 ///
@@ -70,4 +73,21 @@ public struct TrustedProxies: Sendable {
         }
         return String(host)
     }
+}
+
+extension TrustedProxies {
+    /// The client of a request head from `peer`; a peer without an IP address (a Unix-domain
+    /// socket) and no trusted header naming one is ``IPAddress/unknown``, one client for all.
+    func client(peer: SocketAddress?, headers: HTTPHeaders) -> IPAddress {
+        client(peer: IPAddress(peer), forwarded: headers["Forwarded"], forwardedFor: headers["X-Forwarded-For"]) ?? .unknown
+    }
+
+    /// The client of a router request from `peer` (see ``client(peer:headers:)``).
+    func client(peer: SocketAddress?, headers: HTTPFields) -> IPAddress {
+        client(peer: IPAddress(peer), forwarded: headers[values: Self.forwarded], forwardedFor: headers[values: Self.forwardedFor])
+            ?? .unknown
+    }
+
+    private static let forwarded = HTTPField.Name("Forwarded")!
+    private static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
 }
