@@ -104,7 +104,7 @@ extension SignalConfiguration {
             help: "Most sockets without a token one client address holds; past it, 429."),
         ConfigurationSetting(
             "TOKENLESS_TIMEOUT", \.configuration.tokenlessRegisterTimeout, .timeToLive,
-            help: "A socket admitted without a token that has not sent register by then is closed 4002."),
+            help: "A socket admitted without a token that has not sent register by then (at most REGISTER_TIMEOUT) is closed 4002."),
         ConfigurationSetting(
             "MESSAGE_RATE", \.configuration.messageRate, .rate,
             help: "Messages per socket as <count>/<period> (count at once, count per period after); past it messages are "

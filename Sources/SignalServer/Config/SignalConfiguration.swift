@@ -75,7 +75,8 @@ public struct SignalConfiguration: Sendable {
     public var maxTokenlessSockets = 1_000
     /// `MAX_TOKENLESS_PER_IP`: the most of those one client address holds; past it, 429.
     public var maxTokenlessSocketsPerIP = 16
-    /// `TOKENLESS_TIMEOUT`: how long a socket admitted without a token may stay unregistered.
+    /// `TOKENLESS_TIMEOUT`: how long a socket admitted without a token may stay unregistered (at
+    /// most `REGISTER_TIMEOUT`).
     public var tokenlessRegisterTimeout = TimeToLive(seconds: 3)
     /// `MESSAGE_RATE`: the messages one socket may send; past it they are dropped with one
     /// `RATE_LIMITED` error frame, and a socket that keeps on is closed 1008.

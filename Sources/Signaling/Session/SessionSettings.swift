@@ -10,8 +10,9 @@ public final class SessionSettings: Sendable {
     public let consumerAuthentication: ConsumerAuthentication
     /// `REGISTER_TIMEOUT`: how long a socket may stay pending.
     public let registerTimeout: TimeAmount
-    /// `TOKENLESS_TIMEOUT`: how long a socket admitted without a token (auth on, the
-    /// consumer path) may stay pending; shorter, so a client with no credential holds a socket briefly.
+    /// `TOKENLESS_TIMEOUT`: how long a socket admitted without a token (auth on, the consumer
+    /// path) may stay pending, never longer than ``registerTimeout``; shorter, so a client with
+    /// no credential holds a socket briefly.
     public let tokenlessRegisterTimeout: TimeAmount
     /// `MESSAGE_RATE`: the messages one socket may send; past it they are dropped with one
     /// `RATE_LIMITED` error, and a socket that keeps on is closed 1008.

@@ -155,7 +155,7 @@ public struct SignalSessionStateMachine {
             wasAdmitted = true
             phase = .pending(authorized: authorized, expiresAt: expiresAt)
             // A socket admitted without a token gets less time: it holds a place of the smaller token-less budget.
-            registerDeadline = now + (authorized ? settings.registerTimeout : settings.tokenlessRegisterTimeout)
+            registerDeadline = now + (authorized ? settings.registerTimeout : min(settings.registerTimeout, settings.tokenlessRegisterTimeout))
             nextPing = now + settings.pingInterval
             return .admitted(replacing: replaced, timerAt: min(registerDeadline, nextPing))
         }
