@@ -355,6 +355,50 @@ import Testing
         #expect(directory.memberCount == 0 && directory.roomCount == 0)
     }
 
+    // MARK: - Message rate
+
+    @Test func overTheMessageRateOneErrorThenDropsThenClose1008() {
+        var machine = rateLimited(Rate(3, per: TimeToLive(seconds: 3)))
+        let actions = (0..<7).map { _ in machine.messageReceived(message(#"{"type":"heartbeat"}"#), now: start) }
+        // Three pass; the fourth is dropped with the error; the next are dropped silently, and
+        // the one that makes a bucketful more after the error closes the socket.
+        #expect(actions.prefix(3).allSatisfy(isNothing))
+        #expect(isRateLimitedError(actions[3]))
+        #expect(actions[4...5].allSatisfy(isNothing))
+        #expect(closeCode(of: actions[6]) == .rateLimited)
+        #expect(machine.closeCode == CloseCode(1008, "rate limit exceeded"))
+    }
+
+    @Test func whenTheRateAllowsAgainAMessagePassesAndALaterFloodIsWarnedAgain() {
+        var machine = rateLimited(Rate(3, per: TimeToLive(seconds: 3)))
+        let heartbeat = #"{"type":"heartbeat"}"#
+        let burst = (0..<5).map { _ in machine.messageReceived(message(heartbeat), now: start) }
+        #expect(isRateLimitedError(burst[3]) && isNothing(burst[4]))
+        // One token a second comes back.
+        let later = (0..<2).map { _ in machine.messageReceived(message(#"{"type":"nonsense"}"#), now: start + .seconds(1)) }
+        #expect(sentFrame(later[0]) == .error(.badMessage, "unknown message type"), "the message was handled")
+        #expect(isRateLimitedError(later[1]), "a new flood gets the error again")
+        #expect(machine.isOpen)
+    }
+
+    private func rateLimited(_ rate: Rate) -> SignalSessionStateMachine {
+        let settings = SessionSettings(
+            directory: directory, consumerAuthentication: .open, registerTimeout: .seconds(10), messageRate: rate, pingInterval: .seconds(30))
+        var machine = SignalSessionStateMachine(
+            admission: .admit(room: "room", nodeId: "a", authorized: true), request: Admission.Request(), peer: IdentityPeer(),
+            settings: settings)
+        _ = machine.start(now: start)
+        return machine
+    }
+
+    private func isNothing(_ action: SignalSessionStateMachine.Action) -> Bool {
+        if case .none = action { true } else { false }
+    }
+
+    private func isRateLimitedError(_ action: SignalSessionStateMachine.Action) -> Bool {
+        if case .error(.rateLimited, _)? = sentFrame(action) { true } else { false }
+    }
+
     // MARK: - Helpers
 
     private func settings(
