@@ -73,6 +73,28 @@ import Testing
         }
     }
 
+    @Test func aConsumerThatProvesItselfGivesItsTokenlessPlaceBack() async throws {
+        let provider = IdentityProvider()
+        try await TestServer.with({
+            provider.configure(&$0)
+            $0.maxTokenlessSockets = 1
+        }) { server in
+            _ = try await server.joinNormal(room: "r", nodeId: "n")
+            let (consumer, servers) = try await server.joinConsumer(room: "r", nodeId: "c1", token: provider.token())
+            #expect(servers == ["n"])
+            // The one place is free again while the verified consumer stays connected.
+            let (squatter, answer) = try await rawUpgrade(port: server.port, TestServer.target(["room": "r", "nodeId": "s"]))
+            #expect(answer.status == 101)
+            let (refused, refusal) = try await rawUpgrade(port: server.port, TestServer.target(["room": "r", "nodeId": "t"]))
+            expectJSONError(refusal, 503)
+            _ = try await refused.readUntilClosed()
+            // The consumer itself carries on.
+            let (other, _) = try await server.joinNormal(room: "r", nodeId: "n2")
+            try await consumer.relay(to: "n2", via: other)
+            await squatter.close()
+        }
+    }
+
     @Test func aTokenlessSocketHasTheShorterRegisterDeadlineAndGivesItsPlaceBack() async throws {
         try await TestServer.with({
             $0.registerTimeout = TimeToLive(seconds: 60)

@@ -5,7 +5,8 @@ import Synchronization
 /// client with no credential cannot hold the server at its socket limit.
 ///
 /// A place is taken before the upgrade happens, under one lock, and given back through the
-/// ``TokenlessPlace`` that took it.
+/// ``TokenlessPlace`` that took it: when the socket closes, or when it registers as a consumer
+/// with a valid consumer token (it has proven something then).
 final class TokenlessBudget: Sendable {
     /// Why a place was refused.
     enum Refusal: Error {
@@ -57,7 +58,8 @@ final class TokenlessBudget: Sendable {
 }
 
 /// One place of the ``TokenlessBudget``, given back exactly once: by the socket's session
-/// when it closes, or by the upgrade when it fails before there is a session.
+/// when it closes or its consumer registration is verified, or by the upgrade when it fails
+/// before there is a session.
 final class TokenlessPlace: Sendable {
     private let budget: TokenlessBudget
     private let address: IPAddress

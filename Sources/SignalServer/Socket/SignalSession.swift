@@ -25,7 +25,8 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
     /// The connection's place in the socket budget, which this session gives back when the
     /// socket goes inactive (see ``ConnectionSlot/handOver()``); `nil` when it does not own one.
     private let connectionCount: ConnectionSlot.Counted?
-    /// The place of a socket admitted without a token in the service's ``TokenlessBudget``.
+    /// The place of a socket admitted without a token in the service's ``TokenlessBudget``,
+    /// held until it closes or registers as a consumer with a valid consumer token.
     private let tokenlessPlace: TokenlessPlace?
     /// The connection's id for log lines (`conn`).
     private let connection: String
@@ -176,6 +177,9 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
         case .deliver(let frame, let target):
             target.deliver(frame)
         case .send(let frame):
+            // A server-list answers a consumer that proved itself (with auth on, a verified
+            // consumer token): it no longer counts as a socket without a credential.
+            if case .serverList = frame { tokenlessPlace?.release() }
             send(frame, context: context)
         case .admitted(let replaced, let due):
             replaced?.close(.replaced)
