@@ -1,4 +1,5 @@
 import Foundation
+import SignalServer
 import Signaling
 import Testing
 
