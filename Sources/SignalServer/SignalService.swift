@@ -47,7 +47,9 @@ public final class SignalService: Sendable {
             consumerAuthentication: configuration.consumerAuthentication,
             registerTimeout: .seconds(Int64(configuration.registerTimeout.seconds)),
             pingInterval: .seconds(Int64(configuration.pingInterval.seconds)),
-            turn: configuration.turnCredentialIssuer)
+            turn: configuration.turnCredentialIssuer,
+            revocations: RevocationList(maximumTokenLifetime: TimeInterval(configuration.maxTokenTTL.seconds)),
+            closeOnTokenExpiry: configuration.closeOnTokenExpiry)
         self.socketLimit = SocketLimit.forThisProcess()
     }
 
@@ -116,7 +118,7 @@ public final class SignalService: Sendable {
     static let drainingError = SignalHTTPError(.serviceUnavailable, "the server is shutting down")
 
     /// Adds `/health`, `/ready`, `/openapi.yaml`, `/signal` for requests that were not upgraded (426, or 503 while
-    /// draining or at the socket limit), `/public-key`, `/.well-known/jwks.json`, `/token` and (unless
+    /// draining or at the socket limit), `/public-key`, `/.well-known/jwks.json`, `/token`, `/revoke` and (unless
     /// `DEMO_PAGE=false`) `/demo`, `/turn-credentials` when TURN is on, `HEAD` for every `GET` route, and the JSON error shape for
     /// every error, the 404 for unknown routes included.
     public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
@@ -140,7 +142,7 @@ public final class SignalService: Sendable {
                     headers: [.secWebSocketVersion: "13"])).response
         }
         if let turn = sessionSettings.turn {
-            let endpoint = TurnCredentialsEndpoint(issuer: turn, tokenVerifier: tokenVerifier)
+            let endpoint = TurnCredentialsEndpoint(issuer: turn, tokenVerifier: tokenVerifier, revocations: sessionSettings.revocations)
             get("/turn-credentials") { request in try endpoint.respond(to: request) }
         }
         if configuration.demoPage {
@@ -156,19 +158,10 @@ public final class SignalService: Sendable {
         }
         let maximumTTL = configuration.maxTokenTTL
         router.post("/token") { request, _ in
-            // The secret is checked before the body is read: a caller without it learns nothing.
-            guard let presented = AdminCredential.presented(in: request.headers), adminSecret.matches(presented) else {
-                throw SignalHTTPError(.unauthorized, "Unauthorized")
-            }
-            let body: ByteBuffer
-            do {
-                body = try await request.body.collect(upTo: TokenRequest.maximumBodyBytes)
-            } catch is NIOTooManyBytesError {
-                throw SignalHTTPError(.contentTooLarge, "body must be at most \(TokenRequest.maximumBodyBytes) bytes")
-            }
+            let body = try await Self.adminBody(of: request, adminSecret: adminSecret)
             let tokenRequest: TokenRequest
             do throws(TokenRequestError) {
-                tokenRequest = try TokenRequest(body: Array(buffer: body), maximumTTL: maximumTTL)
+                tokenRequest = try TokenRequest(body: body, maximumTTL: maximumTTL)
             } catch {
                 throw SignalHTTPError(.badRequest, error.message)
             }
@@ -182,6 +175,39 @@ public final class SignalService: Sendable {
                 body.writeJSONString(tokenRequest.subject)
                 body.writeStaticString("}")
             }
+        }
+        router.post("/revoke") { request, _ in
+            let body = try await Self.adminBody(of: request, adminSecret: adminSecret)
+            let revocation: RevocationList.Revocation
+            do throws(RevocationRequestError) {
+                revocation = try RevocationRequest.revocation(parsing: body)
+            } catch {
+                throw SignalHTTPError(.badRequest, error.message)
+            }
+            let holders: [any PeerConnection]
+            do throws(RevocationList.Full) {
+                holders = try self.sessionSettings.revocations.revoke(revocation)
+            } catch {
+                throw SignalHTTPError(
+                    .serviceUnavailable,
+                    "the server keeps at most \(error.capacity) revocations; revoke by subject, or retry when older ones have expired")
+            }
+            for holder in holders { holder.close(.tokenRevoked) }
+            self.logger.notice("room tokens revoked", metadata: ["closed": "\(holders.count)"])
+            return JSONResponse.make(.ok) { $0.writeString(#"{"revoked":true,"closed":\#(holders.count)}"#) }
+        }
+    }
+
+    /// The body of an admin request (`POST /token`, `POST /revoke`), read only once the admin
+    /// secret checks out: a caller without it learns nothing about validation.
+    private static func adminBody(of request: Request, adminSecret: AdminSecret) async throws -> [UInt8] {
+        guard let presented = AdminCredential.presented(in: request.headers), adminSecret.matches(presented) else {
+            throw SignalHTTPError(.unauthorized, "Unauthorized")
+        }
+        do {
+            return Array(buffer: try await request.body.collect(upTo: TokenRequest.maximumBodyBytes))
+        } catch is NIOTooManyBytesError {
+            throw SignalHTTPError(.contentTooLarge, "body must be at most \(TokenRequest.maximumBodyBytes) bytes")
         }
     }
 

@@ -101,8 +101,6 @@ import Testing
                 #expect(response.status == 401)
                 #expect(response.json["message"] as? String == "Unauthorized")
             }
-            let huge = #"{"jti":"\#(String(repeating: "j", count: 70_000))"}"#
-            #expect(try await server.http("POST", "/revoke", headers: Self.admin, body: huge).status == 413)
             // The token still works, and its holder is still there.
             let (bob, _) = try await server.joinNormal(room: "r", nodeId: "bob")
             try await holder.relay(to: "bob", via: bob)
