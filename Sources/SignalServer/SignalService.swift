@@ -22,7 +22,8 @@ public final class SignalService: Sendable {
     public let logger: Logger
 
     let tokenVerifier: TokenVerifier?
-    let tokenIssuer: TokenIssuer?
+    /// `POST /token`, when authentication is on.
+    let tokenEndpoint: TokenEndpoint?
     let sessionSettings: SessionSettings
     private let openSockets = Atomic<Int>(0)
     private let openConnections = Atomic<Int>(0)
@@ -41,7 +42,11 @@ public final class SignalService: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.tokenVerifier = configuration.tokenVerifier
-        self.tokenIssuer = configuration.tokenIssuerService
+        if case .enabled(_, let adminSecret) = configuration.authentication, let issuer = configuration.tokenIssuerService {
+            self.tokenEndpoint = TokenEndpoint(issuer: issuer, adminSecret: adminSecret, maximumTTL: configuration.maxTokenTTL)
+        } else {
+            self.tokenEndpoint = nil
+        }
         self.sessionSettings = SessionSettings(
             directory: directory ?? RoomRegistry(maximumPeersPerRoom: configuration.maxPeersPerRoom),
             consumerAuthentication: configuration.consumerAuthentication,
@@ -148,7 +153,7 @@ public final class SignalService: Sendable {
         if configuration.demoPage {
             get("/demo") { _ in DemoPage.response() }
         }
-        guard case .enabled(let keys, let adminSecret) = configuration.authentication, let tokenIssuer else { return }
+        guard case .enabled(let keys, _) = configuration.authentication else { return }
         let publicJWK = keys.jwk.publicJSON
         get("/public-key") { _ in
             JSONResponse.make(.ok) { $0.writeString(publicJWK) }
@@ -156,31 +161,17 @@ public final class SignalService: Sendable {
         get("/.well-known/jwks.json") { _ in
             JSONResponse.make(.ok) { $0.writeString(#"{"keys":[\#(publicJWK)]}"#) }
         }
-        let maximumTTL = configuration.maxTokenTTL
-        router.post("/token") { request, _ in
-            let body = try await Self.adminBody(of: request, adminSecret: adminSecret)
-            let tokenRequest: TokenRequest
-            do throws(TokenRequestError) {
-                tokenRequest = try TokenRequest(body: body, maximumTTL: maximumTTL)
-            } catch {
-                throw SignalHTTPError(.badRequest, error.message)
-            }
-            let issued = tokenIssuer.issue(subject: tokenRequest.subject, timeToLive: tokenRequest.timeToLive)
-            return JSONResponse.make(.created) { body in
-                body.writeStaticString(#"{"token":"#)
-                body.writeJSONString(issued.token)
-                body.writeStaticString(#","expiresAt":"#)
-                body.writeJSONString(Timestamp.iso8601(issued.expiresAt))
-                body.writeStaticString(#","subject":"#)
-                body.writeJSONString(tokenRequest.subject)
-                body.writeStaticString("}")
-            }
+        guard let tokenEndpoint else { return }
+        router.post(RouterPath(TokenEndpoint.path)) { request, _ in
+            let body = try await Self.adminBody(of: request, checkedBy: tokenEndpoint)
+            let minted = try tokenEndpoint.mint(body: body)
+            return JSONResponse.make(.created) { $0.writeImmutableBuffer(minted) }
         }
         router.post("/revoke") { request, _ in
-            let body = try await Self.adminBody(of: request, adminSecret: adminSecret)
+            let body = try await Self.adminBody(of: request, checkedBy: tokenEndpoint)
             let revocation: RevocationList.Revocation
             do throws(RevocationRequestError) {
-                revocation = try RevocationRequest.revocation(parsing: body)
+                revocation = try RevocationRequest.revocation(parsing: Array(body.readableBytesView))
             } catch {
                 throw SignalHTTPError(.badRequest, error.message)
             }
@@ -199,15 +190,13 @@ public final class SignalService: Sendable {
     }
 
     /// The body of an admin request (`POST /token`, `POST /revoke`), read only once the admin
-    /// secret checks out: a caller without it learns nothing about validation.
-    private static func adminBody(of request: Request, adminSecret: AdminSecret) async throws -> [UInt8] {
-        guard let presented = AdminCredential.presented(in: request.headers), adminSecret.matches(presented) else {
-            throw SignalHTTPError(.unauthorized, "Unauthorized")
-        }
+    /// secret checks out: a caller without it learns nothing about the body's rules.
+    private static func adminBody(of request: Request, checkedBy endpoint: TokenEndpoint) async throws -> ByteBuffer {
+        try endpoint.authorize(presented: AdminCredential.presented(in: request.headers))
         do {
-            return Array(buffer: try await request.body.collect(upTo: TokenRequest.maximumBodyBytes))
+            return try await request.body.collect(upTo: TokenRequest.maximumBodyBytes)
         } catch is NIOTooManyBytesError {
-            throw SignalHTTPError(.contentTooLarge, "body must be at most \(TokenRequest.maximumBodyBytes) bytes")
+            throw TokenEndpoint.bodyTooLarge
         }
     }
 
@@ -219,11 +208,4 @@ public final class SignalService: Sendable {
             )
         }
     }
-}
-
-/// ISO-8601 UTC timestamps with milliseconds, as JavaScript's `Date.toISOString()` writes them.
-enum Timestamp {
-    private static let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
-
-    static func iso8601(_ date: Date) -> String { date.formatted(style) }
 }

@@ -64,6 +64,16 @@ import Testing
         #expect(first.tokenID != second.tokenID)
     }
 
+    @Test func tokenIDIsALowercaseVersion4UUID() throws {
+        let claims = try verifier.verify(issuer.issue(subject: "room", timeToLive: TimeToLive(seconds: 60), now: now).token, now: now)
+        let tokenID = try #require(claims.tokenID)
+        let uuid = try #require(UUID(uuidString: tokenID))
+        #expect(uuid.uuidString.lowercased() == tokenID)
+        #expect(tokenID.split(separator: "-").map(\.count) == [8, 4, 4, 4, 12])
+        #expect(uuid.uuid.6 >> 4 == 4)
+        #expect(uuid.uuid.8 >> 6 == 0b10)
+    }
+
     @Test func expiresExactlyAfterItsTimeToLive() throws {
         let issued = issuer.issue(subject: "room", timeToLive: TimeToLive(seconds: 90), now: now)
         #expect(throws: Never.self) { try verifier.verify(issued.token, now: now.addingTimeInterval(89)) }

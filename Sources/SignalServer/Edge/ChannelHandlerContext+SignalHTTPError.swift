@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import NIOCore
 import NIOHTTP1
@@ -9,15 +10,22 @@ extension ChannelHandlerContext {
     ///
     /// For handlers that sit after the HTTP response encoder and before any other responder.
     func respondAndClose(_ error: SignalHTTPError) {
-        var headers = HTTPHeaders(error.responseHeaders)
-        let body = error.body
-        headers.replaceOrAdd(name: "content-length", value: "\(body.readableBytes)")
-        headers.replaceOrAdd(name: "connection", value: "close")
-        let head = HTTPResponseHead(
-            version: .http1_1, status: HTTPResponseStatus(statusCode: Int(error.status.code)), headers: headers)
-        write(NIOAny(HTTPServerResponsePart.head(head)), promise: nil)
+        respond(status: error.status, headers: error.responseHeaders, body: error.body, close: true)
+    }
+
+    /// Writes a whole response (with `content-length` and `date`); with `close`, it says
+    /// `connection: close` and closes the connection once the response is out.
+    func respond(status: HTTPResponse.Status, headers: HTTPFields, body: ByteBuffer, close: Bool) {
+        var head = HTTPHeaders(headers)
+        head.replaceOrAdd(name: "content-length", value: String(body.readableBytes))
+        head.replaceOrAdd(name: "date", value: Timestamp.httpDate(Date()))
+        if close { head.replaceOrAdd(name: "connection", value: "close") }
+        write(NIOAny(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: .init(statusCode: Int(status.code)), headers: head))), promise: nil)
         write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(body))), promise: nil)
-        let channel = self.channel
-        writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil))).whenComplete { _ in channel.close(promise: nil) }
+        let end = writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil)))
+        if close {
+            let channel = self.channel
+            end.whenComplete { _ in channel.close(promise: nil) }
+        }
     }
 }

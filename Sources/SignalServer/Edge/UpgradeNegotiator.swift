@@ -157,6 +157,9 @@ final class UpgradeNegotiator: ChannelInboundHandler, RemovableChannelHandler {
     private func becomeHTTP(context: ChannelHandlerContext, _ head: NIOAny) {
         do {
             let pipeline = context.pipeline.syncOperations
+            if let tokenEndpoint = service.tokenEndpoint {
+                try pipeline.addHandler(TokenMintingHandler(endpoint: tokenEndpoint))
+            }
             try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
             // The RequestGuard closes idle connections; this one finishes them on shutdown.
             try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))

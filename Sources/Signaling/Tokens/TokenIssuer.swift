@@ -38,7 +38,7 @@ public struct TokenIssuer: Sendable {
         payload.writeString(#","exp":\#(expiresAt),"iat":\#(issuedAt),"iss":"#)
         payload.writeJSONString(issuer)
         payload.writeStaticString(#","jti":"#)
-        payload.writeJSONString(UUID().uuidString.lowercased())
+        payload.writeJSONString(RandomTokenID.make())
         payload.writeStaticString(#","sub":"#)
         payload.writeJSONString(subject)
         payload.writeStaticString("}")

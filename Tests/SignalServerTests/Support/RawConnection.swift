@@ -73,10 +73,16 @@ final class RawConnection: Sendable {
 
     /// Waits for one complete response (its `content-length` body, none when `head` is set).
     func readResponse(within seconds: Double = 10, head: Bool = false) async throws -> Response {
-        try await awaitState(within: seconds, "a complete HTTP response") { state in
-            Self.parse(state.bytes, head: head) != nil || state.closed
+        try await readResponses(1, within: seconds, head: head)[0]
+    }
+
+    /// Waits for `count` complete responses, in the order they came.
+    func readResponses(_ count: Int, within seconds: Double = 10, head: Bool = false) async throws -> [Response] {
+        try await awaitState(within: seconds, "\(count) complete HTTP responses") { state in
+            Self.parse(state.bytes, count: count, head: head).count == count || state.closed
         }
-        guard let parsed = collector.state.withLock({ Self.parse($0.bytes, head: head) }) else { throw TestSocket.Failure.timedOut("a complete HTTP response; got \(received.debugDescription)") }
+        let parsed = collector.state.withLock { Self.parse($0.bytes, count: count, head: head) }
+        guard parsed.count == count else { throw TestSocket.Failure.timedOut("\(count) complete HTTP responses; got \(received.debugDescription)") }
         return parsed
     }
 
@@ -93,7 +99,19 @@ final class RawConnection: Sendable {
         if !reached { throw TestSocket.Failure.timedOut(what) }
     }
 
-    private static func parse(_ bytes: [UInt8], head: Bool) -> Response? {
+    /// Up to `count` complete responses at the start of `bytes`.
+    private static func parse(_ bytes: [UInt8], count: Int, head: Bool) -> [Response] {
+        var responses: [Response] = []
+        var rest = bytes[...]
+        while responses.count < count, let (response, length) = parseOne(rest, head: head) {
+            responses.append(response)
+            rest = rest.dropFirst(length)
+        }
+        return responses
+    }
+
+    /// The complete response at the start of `bytes`, and how many bytes it took.
+    private static func parseOne(_ bytes: ArraySlice<UInt8>, head: Bool) -> (Response, Int)? {
         let text = String(decoding: bytes, as: UTF8.self)
         guard let end = text.range(of: "\r\n\r\n") else { return nil }
         let lines = text[..<end.lowerBound].components(separatedBy: "\r\n")
@@ -104,10 +122,11 @@ final class RawConnection: Sendable {
             guard let colon = line.firstIndex(of: ":") else { continue }
             headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
         }
-        let body = Array(text[end.upperBound...].utf8)
+        let headLength = text[..<end.upperBound].utf8.count
+        let body = bytes.dropFirst(headLength)
         let length = head ? 0 : Int(headers["content-length"] ?? "0") ?? 0
         guard body.count >= length else { return nil }
-        return Response(status: status, headers: headers, body: String(decoding: body.prefix(length), as: UTF8.self))
+        return (Response(status: status, headers: headers, body: String(decoding: body.prefix(length), as: UTF8.self)), headLength + length)
     }
 }
 
