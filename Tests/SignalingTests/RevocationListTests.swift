@@ -1,5 +1,5 @@
 import Foundation
-import Signaling
+@testable import Signaling
 import Testing
 
 /// The revocation list: what a revocation matches, which live sockets it hands back, and how
@@ -10,7 +10,7 @@ import Testing
 
     func claims(_ subject: String, id: String? = nil, issuedAt: Date?, lifetime: TimeInterval = 3600) -> RoomTokenClaims {
         RoomTokenClaims(
-            subject: subject, issuer: "iss", audience: ["aud"], expiresAt: (issuedAt ?? now) + lifetime, issuedAt: issuedAt, tokenID: id)
+            subject: subject, issuer: "iss", audience: ["aud"], expiresAt: (issuedAt ?? now) + lifetime, issuedAt: issuedAt, notBefore: nil, tokenID: id)
     }
 
     @Test func aRevokedTokenIDClosesItsHoldersAndIsRefusedFromThenOn() throws {

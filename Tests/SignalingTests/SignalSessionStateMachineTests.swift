@@ -1,6 +1,6 @@
 import Foundation
 import NIOCore
-import Signaling
+@testable import Signaling
 import Testing
 
 /// Every transition of one socket's state machine, with time passed in as `now`: admission,
@@ -430,7 +430,7 @@ import Testing
     }
 
     private func token(id: String? = nil, expiresAt: Date = Date() + 3600) -> RoomTokenClaims {
-        RoomTokenClaims(subject: "room", issuer: "iss", audience: ["aud"], expiresAt: expiresAt, issuedAt: Date(), tokenID: id)
+        RoomTokenClaims(subject: "room", issuer: "iss", audience: ["aud"], expiresAt: expiresAt, issuedAt: Date(), notBefore: nil, tokenID: id)
     }
 
     private func settings(

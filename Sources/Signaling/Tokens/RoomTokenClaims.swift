@@ -16,18 +16,4 @@ public struct RoomTokenClaims: Sendable, Equatable {
     public let notBefore: Date?
     /// `jti`, when present.
     public let tokenID: String?
-
-    /// Claims with these values (the verifier makes them from a token).
-    public init(
-        subject: String, issuer: String, audience: [String], expiresAt: Date, issuedAt: Date? = nil, notBefore: Date? = nil,
-        tokenID: String? = nil
-    ) {
-        self.subject = subject
-        self.issuer = issuer
-        self.audience = audience
-        self.expiresAt = expiresAt
-        self.issuedAt = issuedAt
-        self.notBefore = notBefore
-        self.tokenID = tokenID
-    }
 }
