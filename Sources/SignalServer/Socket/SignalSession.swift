@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOCore
 import NIOWebSocket
@@ -47,7 +48,7 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         service.socketOpened()
-        perform(machine.start(now: .now()), context: context)
+        perform(machine.start(now: .now(), wallClock: Date()), context: context)
     }
 
     func channelInactive(context: ChannelHandlerContext) {

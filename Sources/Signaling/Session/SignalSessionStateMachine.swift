@@ -4,7 +4,8 @@ public import NIOCore
 /// One `/signal` socket's protocol logic, from admission to close, as a value that takes events
 /// and returns the action to carry out (SPEC § WebSocket).
 ///
-/// It does no I/O and reads no clock: the socket handler feeds it what happened (a complete
+/// It does no I/O and reads no clock (the handler passes `now`, and the time of day at start
+/// against which a token's `exp` is measured): the socket handler feeds it what happened (a complete
 /// text message, a ping, the client's close, the timer firing at `now`, a close asked for by
 /// another socket) and performs the ``Action`` it returns. One timer per socket serves the
 /// register deadline, the pings, the token's expiry (`CLOSE_ON_TOKEN_EXPIRY`) and the closing
@@ -146,7 +147,7 @@ public struct SignalSessionStateMachine {
 
     /// The socket is ready: enter the room, or close with the admission's refusal (or 4003 when
     /// its room token is revoked). `wallClock` is the time of day at `now`, against which the
-    /// token's `exp` is measured.
+    /// token's `exp` is measured (tests that do not care leave it to the current time).
     public mutating func start(now: NIODeadline, wallClock: Date = Date()) -> Action {
         guard case .new(let refusal, let authorized, let token) = phase else { return .none }
         lastHeard = now
