@@ -63,7 +63,9 @@ public final class SignalService: Sendable {
             tokenlessRegisterTimeout: .seconds(Int64(configuration.tokenlessRegisterTimeout.seconds)),
             messageRate: configuration.messageRate,
             pingInterval: .seconds(Int64(configuration.pingInterval.seconds)),
-            turn: configuration.turnCredentialIssuer)
+            turn: configuration.turnCredentialIssuer,
+            revocations: RevocationList(maximumTokenLifetime: TimeInterval(configuration.maxTokenTTL.seconds)),
+            closeOnTokenExpiry: configuration.closeOnTokenExpiry)
         let socketLimit = SocketLimit.forThisProcess()
         self.socketLimit = socketLimit
         self.trustedProxies = TrustedProxies(configuration.trustProxy ?? [])
@@ -168,7 +170,7 @@ public final class SignalService: Sendable {
     static let drainingError = SignalHTTPError(.serviceUnavailable, "the server is shutting down")
 
     /// Adds `/health`, `/ready`, `/openapi.yaml`, `/signal` for requests that were not upgraded (426, or 503 while
-    /// draining or at the socket limit), `/public-key`, `/.well-known/jwks.json`, `/token` and (unless
+    /// draining or at the socket limit), `/public-key`, `/.well-known/jwks.json`, `/token`, `/revoke` and (unless
     /// `DEMO_PAGE=false`) `/demo`, `/turn-credentials` when TURN is on, `HEAD` for every `GET` route, and the JSON error shape for
     /// every error, the 404 for unknown routes included.
     public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
@@ -196,7 +198,7 @@ public final class SignalService: Sendable {
                     headers: [.secWebSocketVersion: "13"])).response
         }
         if let turn = sessionSettings.turn {
-            let endpoint = TurnCredentialsEndpoint(issuer: turn, tokenVerifier: tokenVerifier)
+            let endpoint = TurnCredentialsEndpoint(issuer: turn, tokenVerifier: tokenVerifier, revocations: sessionSettings.revocations)
             get("/turn-credentials") { request in try endpoint.respond(to: request) }
         }
         if configuration.demoPage {
@@ -212,17 +214,43 @@ public final class SignalService: Sendable {
         }
         guard let tokenEndpoint else { return }
         router.post(RouterPath(TokenEndpoint.path)) { request, context in
-            let peer = (context as? any RemoteAddressRequestContext)?.remoteAddress
-            let client = self.trustedProxies.client(peer: peer, headers: request.headers)
-            try tokenEndpoint.authorize(presented: AdminCredential.presented(in: request.headers), from: client)
-            let body: ByteBuffer
-            do {
-                body = try await request.body.collect(upTo: TokenRequest.maximumBodyBytes)
-            } catch is NIOTooManyBytesError {
-                throw TokenEndpoint.bodyTooLarge
-            }
+            let body = try await self.adminBody(of: request, context: context, checkedBy: tokenEndpoint)
             let minted = try tokenEndpoint.mint(body: body)
             return JSONResponse.make(.created) { $0.writeImmutableBuffer(minted) }
+        }
+        router.post("/revoke") { request, context in
+            let body = try await self.adminBody(of: request, context: context, checkedBy: tokenEndpoint)
+            let revocation: RevocationList.Revocation
+            do throws(RevocationRequestError) {
+                revocation = try RevocationRequest.revocation(parsing: Array(body.readableBytesView))
+            } catch {
+                throw SignalHTTPError(.badRequest, error.message)
+            }
+            let holders: [any PeerConnection]
+            do throws(RevocationList.Full) {
+                holders = try self.sessionSettings.revocations.revoke(revocation)
+            } catch {
+                throw SignalHTTPError(
+                    .serviceUnavailable,
+                    "the server keeps at most \(error.capacity) revocations; revoke by subject, or retry when older ones have expired")
+            }
+            for holder in holders { holder.close(.tokenRevoked) }
+            self.logger.notice("room tokens revoked", metadata: ["closed": "\(holders.count)"])
+            return JSONResponse.make(.ok) { $0.writeString(#"{"revoked":true,"closed":\#(holders.count)}"#) }
+        }
+    }
+
+    /// The body of an admin request (`POST /token`, `POST /revoke`), read only once the client
+    /// address is within its rates and the admin secret checks out: a caller without it learns
+    /// nothing about the body's rules.
+    private func adminBody(of request: Request, context: some RequestContext, checkedBy endpoint: TokenEndpoint) async throws -> ByteBuffer {
+        let peer = (context as? any RemoteAddressRequestContext)?.remoteAddress
+        let client = trustedProxies.client(peer: peer, headers: request.headers)
+        try endpoint.authorize(presented: AdminCredential.presented(in: request.headers), from: client)
+        do {
+            return try await request.body.collect(upTo: TokenRequest.maximumBodyBytes)
+        } catch is NIOTooManyBytesError {
+            throw TokenEndpoint.bodyTooLarge
         }
     }
 

@@ -19,7 +19,10 @@ enum SettingsHelp {
             case .value(let valueName): flags = "\(setting.flag) <\(valueName)>"
             case .toggle: flags = setting.flag + (setting.negatedFlag.map { ", \($0)" } ?? "")
             }
-            lines.append("  \(flags)  (\(setting.variable), default: \(setting.defaultDescription))")
+            let origin = "(\(setting.variable), default: \(setting.defaultDescription))"
+            // A heading too long for one line gives its variable and default a line of their own.
+            let heading = "  \(flags)  \(origin)"
+            lines += heading.count <= width ? [heading] : ["  \(flags)", indent + origin]
             lines += wrapped(setting.help)
         }
         return lines.joined(separator: "\n")

@@ -1,6 +1,6 @@
 import Foundation
 import NIOCore
-import Signaling
+@testable import Signaling
 import Testing
 
 /// Every transition of one socket's state machine, with time passed in as `now`: admission,
@@ -137,7 +137,7 @@ import Testing
             directory: directory, consumerAuthentication: .open, registerTimeout: .seconds(10), pingInterval: .seconds(30), turn: turn)
         let expiry = Date().addingTimeInterval(120)
         var normal = SignalSessionStateMachine(
-            admission: .admit(room: "room", nodeId: "n", authorized: true, expiresAt: expiry), request: Admission.Request(),
+            admission: .admit(room: "room", nodeId: "n", authorized: true, token: token(expiresAt: expiry)), request: Admission.Request(),
             peer: IdentityPeer(), settings: settings)
         _ = normal.start(now: start)
         guard case .peerList([], let iceServer?)? = sentFrame(normal.messageReceived(message(#"{"type":"register"}"#), now: start)) else {
@@ -284,15 +284,22 @@ import Testing
     // MARK: - Closing
 
     @Test func theClientsCloseIsEchoedOrAnsweredWithProtocolError() {
+        var utf8Reason = closePayload(1000)
+        utf8Reason.writeString("bye é")
+        var notUTF8Reason = closePayload(1000)
+        notUTF8Reason.writeBytes([0x62, 0xC3])
         let cases: [(ByteBuffer, CloseCode)] = [
             (ByteBuffer(), .echoing(1000)),
             (closePayload(1001), .echoing(1001)),
             (closePayload(4000), .echoing(4000)),
-            (closePayload(1005), .protocolError),
-            (closePayload(1006), .protocolError),
-            (closePayload(999), .protocolError),
-            (closePayload(2999), .protocolError),
-            (ByteBuffer(bytes: [0x03]), .protocolError),
+            (utf8Reason, .echoing(1000)),
+            (closePayload(1005), .invalidCloseCode),
+            (closePayload(1006), .invalidCloseCode),
+            (closePayload(999), .invalidCloseCode),
+            (closePayload(2999), .invalidCloseCode),
+            (closePayload(5000), .invalidCloseCode),
+            (ByteBuffer(bytes: [0x03]), .oneByteCloseBody),
+            (notUTF8Reason, .invalidCloseReason),
         ]
         for (index, (payload, expected)) in cases.enumerated() {
             var machine = started("n\(index)")
@@ -312,6 +319,9 @@ import Testing
             (.textInsideFragment, .textInsideFragment),
             (.continuationWithoutMessage, .continuationWithoutMessage),
             (.messageTooLarge, .messageTooLarge),
+            (.reservedBits, .reservedBitsSet),
+            (.reservedOpcode, .reservedOpcode),
+            (.unmaskedFrame, .unmaskedFrame),
         ]
         for (index, (violation, expected)) in cases.enumerated() {
             var machine = started("n\(index)")
@@ -400,6 +410,72 @@ import Testing
     }
 
     // MARK: - Helpers
+
+    // MARK: - Room tokens: revocation and expiry
+
+    @Test func aRevokedTokenIsClosed4003AndLeavesTheKeysHolderAlone() throws {
+        let revocations = RevocationList(maximumTokenLifetime: 86_400)
+        let settings = SessionSettings(
+            directory: directory, consumerAuthentication: .open, registerTimeout: .seconds(10), pingInterval: .seconds(30),
+            revocations: revocations)
+        let holderPeer = IdentityPeer()
+        var holder = SignalSessionStateMachine(
+            admission: .admit(room: "room", nodeId: "a", authorized: true, token: token(id: "kept")), request: Admission.Request(),
+            peer: holderPeer, settings: settings)
+        _ = holder.start(now: start)
+        #expect(revocations.holderCount == 1)
+        _ = try revocations.revoke(.tokenID("revoked"))
+        var newcomer = SignalSessionStateMachine(
+            admission: .admit(room: "room", nodeId: "a", authorized: true, token: token(id: "revoked")), request: Admission.Request(),
+            peer: IdentityPeer(), settings: settings)
+        #expect(closeCode(of: newcomer.start(now: start)) == .tokenRevoked)
+        #expect(route("a", from: .normal) === holderPeer)
+        // Leaving stops the list tracking the holder.
+        #expect(closeCode(of: holder.closeRequested(.tokenRevoked, now: start)) == .tokenRevoked)
+        #expect(revocations.holderCount == 0)
+    }
+
+    @Test func withCloseOnTokenExpiryTheTimerClosesTheSocketAtExp() {
+        let wallClock = Date(timeIntervalSince1970: 1_800_000_000)
+        let settings = SessionSettings(
+            directory: directory, consumerAuthentication: .open, registerTimeout: .seconds(10), pingInterval: .seconds(30),
+            closeOnTokenExpiry: true)
+        var machine = SignalSessionStateMachine(
+            admission: .admit(room: "room", nodeId: "n", authorized: true, token: token(expiresAt: wallClock + 25)),
+            request: Admission.Request(), peer: IdentityPeer(), settings: settings)
+        guard case .admitted(_, let due) = machine.start(now: start, wallClock: wallClock) else {
+            Issue.record("expected admission")
+            return
+        }
+        #expect(due == start + .seconds(10))  // the register deadline comes first
+        _ = machine.messageReceived(message(#"{"type":"register"}"#), now: start + .seconds(1))
+        guard case .armTimer(let next) = machine.timerFired(now: start + .seconds(10)) else {
+            Issue.record("expected the timer to be armed for the token's expiry")
+            return
+        }
+        #expect(next == start + .seconds(25))
+        #expect(closeCode(of: machine.timerFired(now: next)) == .tokenExpired)
+        #expect(directory.memberCount == 0)
+    }
+
+    @Test func byDefaultTheTokensExpiryArmsNoTimer() {
+        let wallClock = Date(timeIntervalSince1970: 1_800_000_000)
+        var machine = SignalSessionStateMachine(
+            admission: .admit(room: "room", nodeId: "n", authorized: true, token: token(expiresAt: wallClock + 5)),
+            request: Admission.Request(), peer: IdentityPeer(), settings: settings())
+        guard case .admitted(_, let due) = machine.start(now: start, wallClock: wallClock) else {
+            Issue.record("expected admission")
+            return
+        }
+        #expect(due == start + .seconds(10))
+        _ = machine.messageReceived(message(#"{"type":"register"}"#), now: start)
+        #expect(closeCode(of: machine.timerFired(now: start + .seconds(10))) == nil)
+        #expect(machine.isOpen)
+    }
+
+    private func token(id: String? = nil, expiresAt: Date = Date() + 3600) -> RoomTokenClaims {
+        RoomTokenClaims(subject: "room", issuer: "iss", audience: ["aud"], expiresAt: expiresAt, issuedAt: Date(), notBefore: nil, tokenID: id)
+    }
 
     private func settings(
         registerTimeout: TimeAmount = .seconds(10), pingInterval: TimeAmount = .seconds(30),

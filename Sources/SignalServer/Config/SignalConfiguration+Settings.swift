@@ -126,5 +126,8 @@ extension SignalConfiguration {
         ConfigurationSetting(
             "DEMO_PAGE", \.configuration.demoPage, .boolean,
             help: "Serve the browser demo page at GET /demo; off: the route answers 404."),
+        ConfigurationSetting(
+            "CLOSE_ON_TOKEN_EXPIRY", \.configuration.closeOnTokenExpiry, .boolean,
+            help: "Close a socket 4003 (Token expired) when its room token expires; off: sockets outlive their token, as with the JS server."),
     ]
 }

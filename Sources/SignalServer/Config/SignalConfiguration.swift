@@ -95,6 +95,9 @@ public struct SignalConfiguration: Sendable {
     /// `DEMO_PAGE`: whether `GET /demo` serves the browser demo page; when `false` the route
     /// answers the JSON 404.
     public var demoPage = true
+    /// `CLOSE_ON_TOKEN_EXPIRY`: whether a socket is closed 4003 `Token expired` when its room
+    /// token's `exp` passes (off: sockets outlive their token, as with the JS server).
+    public var closeOnTokenExpiry = false
 
     /// The longest `DRAIN_TIMEOUT`: the drain and the closing of every socket fit in the ten
     /// seconds a process gets between SIGTERM and SIGKILL.

@@ -10,6 +10,8 @@ struct TurnCredentialsEndpoint: Sendable {
     let issuer: TurnCredentialIssuer
     /// `nil` when auth is disabled: no token is needed.
     let tokenVerifier: TokenVerifier?
+    /// Revoked room tokens, refused like invalid ones.
+    let revocations: RevocationList
 
     /// With auth on, `Authorization: Bearer <room token>` is required (401 otherwise); the
     /// credentials are for the `nodeId` query parameter, else the token's subject (a random id
@@ -18,7 +20,9 @@ struct TurnCredentialsEndpoint: Sendable {
         // The token is checked before anything else: a caller without one learns nothing.
         var claims: RoomTokenClaims?
         if let tokenVerifier {
-            guard let token = request.headers.bearerCredential, let verified = try? tokenVerifier.verify(token) else {
+            guard let token = request.headers.bearerCredential, let verified = try? tokenVerifier.verify(token),
+                !revocations.isRevoked(verified)
+            else {
                 throw SignalHTTPError(.unauthorized, "a valid room token is required as Authorization: Bearer <token>")
             }
             claims = verified

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOCore
 import NIOWebSocket
@@ -54,7 +55,7 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         service.socketOpened()
-        perform(machine.start(now: .now()), context: context)
+        perform(machine.start(now: .now(), wallClock: Date()), context: context)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -116,6 +117,15 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
         let now = NIODeadline.now()
+        // NIO's frame decoder passes these on; RFC 6455 § 5.1–5.2 fail the connection.
+        if frame.rsv1 || frame.rsv2 || frame.rsv3 {
+            perform(machine.frameViolation(.reservedBits, now: now), context: context)
+            return
+        }
+        if frame.maskKey == nil {
+            perform(machine.frameViolation(.unmaskedFrame, now: now), context: context)
+            return
+        }
         machine.heard(at: now)
         switch frame.opcode {
         case .connectionClose:
@@ -143,8 +153,10 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
             perform(machine.frameViolation(.binaryFrame, now: now), context: context)
         case .ping:
             perform(machine.pingReceived(payload: frame.unmaskedData), context: context)
+        case .pong:
+            return  // being heard is all that matters
         default:
-            return  // pong: being heard is all that matters
+            perform(machine.frameViolation(.reservedOpcode, now: now), context: context)
         }
     }
 

@@ -4,9 +4,9 @@ public import Foundation
 public enum Admission: Sendable, Equatable {
     /// Admitted under (room, nodeId). `authorized` when the socket proved its right to the key
     /// (a valid room token, or auth disabled): only such a socket may register as a normal peer
-    /// or replace a registered member. `expiresAt` is the room token's expiry, which caps the
-    /// TURN credentials handed to the socket.
-    case admit(room: String, nodeId: String, authorized: Bool, expiresAt: Date? = nil)
+    /// or replace a registered member. `token` is the room token that admitted it: its expiry
+    /// caps the TURN credentials handed to the socket, and a revocation of it closes the socket.
+    case admit(room: String, nodeId: String, authorized: Bool, token: RoomTokenClaims? = nil)
     /// Refused: close with this code.
     case refuse(CloseCode)
 
@@ -58,6 +58,6 @@ public enum Admission: Sendable, Equatable {
         // A valid token for one room must not open another, even when the room name is known.
         let room = request.room ?? claims.subject
         guard room == claims.subject else { return .refuse(.roomMismatch) }
-        return .admit(room: room, nodeId: request.nodeId ?? claims.subject, authorized: true, expiresAt: claims.expiresAt)
+        return .admit(room: room, nodeId: request.nodeId ?? claims.subject, authorized: true, token: claims)
     }
 }

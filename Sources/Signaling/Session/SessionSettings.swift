@@ -21,6 +21,11 @@ public final class SessionSettings: Sendable {
     public let pingInterval: TimeAmount
     /// Mints the TURN credentials sent with `peer-list` and `server-list`; `nil`: TURN is off.
     public let turn: TurnCredentialIssuer?
+    /// Revoked room tokens and the live sockets each room token admitted (by default a list for
+    /// tokens that live up to a year, the default `MAX_TOKEN_TTL`).
+    public let revocations: RevocationList
+    /// `CLOSE_ON_TOKEN_EXPIRY`: whether a socket is closed when its room token's `exp` passes.
+    public let closeOnTokenExpiry: Bool
     /// How long a closing socket waits for the client's close frame before dropping it.
     public let closeHandshakeTimeout: TimeAmount
 
@@ -33,6 +38,8 @@ public final class SessionSettings: Sendable {
         messageRate: Rate = Rate(300, per: TimeToLive(seconds: 10)),
         pingInterval: TimeAmount,
         turn: TurnCredentialIssuer? = nil,
+        revocations: RevocationList = RevocationList(maximumTokenLifetime: 31_557_600),
+        closeOnTokenExpiry: Bool = false,
         closeHandshakeTimeout: TimeAmount = .seconds(5)
     ) {
         self.directory = directory
@@ -42,6 +49,8 @@ public final class SessionSettings: Sendable {
         self.messageRate = messageRate
         self.pingInterval = pingInterval
         self.turn = turn
+        self.revocations = revocations
+        self.closeOnTokenExpiry = closeOnTokenExpiry
         self.closeHandshakeTimeout = closeHandshakeTimeout
     }
 }

@@ -4,11 +4,13 @@ public import NIOCore
 /// One `/signal` socket's protocol logic, from admission to close, as a value that takes events
 /// and returns the action to carry out (SPEC § WebSocket).
 ///
-/// It does no I/O and reads no clock: the socket handler feeds it what happened (a complete
+/// It does no I/O and reads no clock (the handler passes `now`, and the time of day at start
+/// against which a token's `exp` is measured): the socket handler feeds it what happened (a complete
 /// text message, a ping, the client's close, the timer firing at `now`, a close asked for by
 /// another socket) and performs the ``Action`` it returns. One timer per socket serves the
-/// register deadline, the pings and the closing handshake; every action that needs it says
-/// when it is due. The only shared state it touches is the ``PeerDirectory``.
+/// register deadline, the pings, the token's expiry (`CLOSE_ON_TOKEN_EXPIRY`) and the closing
+/// handshake; every action that needs it says when it is due. The only shared state it touches
+/// is the ``PeerDirectory`` and the ``RevocationList``.
 public struct SignalSessionStateMachine {
     /// What the socket handler does next.
     public enum Action {
@@ -55,11 +57,18 @@ public struct SignalSessionStateMachine {
         /// The frame decoder refused a frame (`oversized`: its length is over the limit) and
         /// cannot read further.
         case undecodable(oversized: Bool)
+        /// RSV1, RSV2 or RSV3 set: no extension is ever negotiated.
+        case reservedBits
+        /// A reserved opcode (3–7, 0xB–0xF).
+        case reservedOpcode
+        /// A client frame without a mask.
+        case unmaskedFrame
     }
 
     private enum Phase {
-        /// Created, not started: `refusal` is set when admission refused the socket.
-        case new(refusal: CloseCode?, authorized: Bool, expiresAt: Date?)
+        /// Created, not started: `refusal` is set when admission refused the socket; `token`
+        /// is the room token that admitted it.
+        case new(refusal: CloseCode?, authorized: Bool, token: RoomTokenClaims?)
         /// Holds its key in the directory, not registered yet; `expiresAt` is its room token's expiry.
         case pending(authorized: Bool, expiresAt: Date?)
         /// Registered with `role`; `splice` stamps its relayed frames.
@@ -97,6 +106,10 @@ public struct SignalSessionStateMachine {
     /// Messages dropped since the bucket last let one through: the first earns the
     /// `RATE_LIMITED` error, one more than the bucket's capacity closes the socket.
     private var messagesOverRate = 0
+    /// When the room token expires, with `CLOSE_ON_TOKEN_EXPIRY` on.
+    private var tokenDeadline = NIODeadline.distantFuture
+    /// Whether the ``RevocationList`` tracks this socket (admitted with a room token, not left yet).
+    private var tracksToken = false
     /// The code the socket was closed with (the client's own when it closed first), once it closes.
     public private(set) var closeCode: CloseCode?
 
@@ -107,14 +120,14 @@ public struct SignalSessionStateMachine {
         self.peer = peer
         messageBucket = TokenBucket(rate: settings.messageRate, now: .uptimeNanoseconds(0))
         switch admission {
-        case .admit(let room, let nodeId, let authorized, let expiresAt):
+        case .admit(let room, let nodeId, let authorized, let token):
             self.room = room
             self.nodeId = nodeId
-            phase = .new(refusal: nil, authorized: authorized, expiresAt: expiresAt)
+            phase = .new(refusal: nil, authorized: authorized, token: token)
         case .refuse(let code):
             room = request.room ?? ""
             nodeId = request.nodeId ?? ""
-            phase = .new(refusal: code, authorized: false, expiresAt: nil)
+            phase = .new(refusal: code, authorized: false, token: nil)
         }
     }
 
@@ -138,13 +151,24 @@ public struct SignalSessionStateMachine {
 
     // MARK: - Events
 
-    /// The socket is ready: enter the room, or close with the admission's refusal.
-    public mutating func start(now: NIODeadline) -> Action {
-        guard case .new(let refusal, let authorized, let expiresAt) = phase else { return .none }
+    /// The socket is ready: enter the room, or close with the admission's refusal (or 4003 when
+    /// its room token is revoked). `wallClock` is the time of day at `now`, against which the
+    /// token's `exp` is measured (tests that do not care leave it to the current time).
+    public mutating func start(now: NIODeadline, wallClock: Date = Date()) -> Action {
+        guard case .new(let refusal, let authorized, let token) = phase else { return .none }
         lastHeard = now
         messageBucket = TokenBucket(rate: settings.messageRate, now: now)
         if let refusal {
             return beginClose(refusal, now: now)
+        }
+        if let token {
+            // Before the directory: a revoked token must not replace the key's holder.
+            guard settings.revocations.admit(peer, token: token) else { return beginClose(.tokenRevoked, now: now) }
+            tracksToken = true
+            if settings.closeOnTokenExpiry {
+                let seconds = min(max(token.expiresAt.timeIntervalSince(wallClock), 0), Double(Int32.max))
+                tokenDeadline = now + .nanoseconds(Int64(seconds * 1e9))
+            }
         }
         switch settings.directory.admit(peer, room: room, nodeId: nodeId, proven: authorized) {
         case .nodeIdInUse:
@@ -153,11 +177,11 @@ public struct SignalSessionStateMachine {
             return beginClose(.roomFull, now: now)
         case .admitted(let replaced):
             wasAdmitted = true
-            phase = .pending(authorized: authorized, expiresAt: expiresAt)
+            phase = .pending(authorized: authorized, expiresAt: token?.expiresAt)
             // A socket admitted without a token gets less time: it holds a place of the smaller token-less budget.
             registerDeadline = now + (authorized ? settings.registerTimeout : min(settings.registerTimeout, settings.tokenlessRegisterTimeout))
             nextPing = now + settings.pingInterval
-            return .admitted(replacing: replaced, timerAt: min(registerDeadline, nextPing))
+            return .admitted(replacing: replaced, timerAt: nextTimer)
         }
     }
 
@@ -209,9 +233,13 @@ public struct SignalSessionStateMachine {
         isOpen ? .pong(payload: payload) : .none
     }
 
-    /// The timer fired at `now`: the closing handshake ran out, the register deadline passed,
-    /// or a ping is due (or the peer has been silent for two ping intervals).
+    /// The timer fired at `now`: the closing handshake ran out, the room token expired, the
+    /// register deadline passed, or a ping is due (or the peer has been silent for two ping
+    /// intervals).
     public mutating func timerFired(now: NIODeadline) -> Action {
+        if isOpen && now >= tokenDeadline {
+            return beginClose(.tokenExpired, now: now)
+        }
         switch phase {
         case .new, .closed:
             return .none
@@ -220,15 +248,14 @@ public struct SignalSessionStateMachine {
         case .pending where now >= registerDeadline:
             return beginClose(.registrationTimeout, now: now)
         case .pending, .registered:
-            let isPending = if case .pending = phase { true } else { false }
             guard now >= nextPing else {
-                return .armTimer(isPending ? min(registerDeadline, nextPing) : nextPing)
+                return .armTimer(nextTimer)
             }
             if now - lastHeard >= settings.pingInterval * 2 {
                 return beginClose(.pingTimeout, now: now)
             }
             nextPing = now + settings.pingInterval
-            return .ping(timerAt: isPending ? min(registerDeadline, nextPing) : nextPing)
+            return .ping(timerAt: nextTimer)
         }
     }
 
@@ -252,6 +279,9 @@ public struct SignalSessionStateMachine {
         case .textInsideFragment: return beginClose(.textInsideFragment, now: now)
         case .continuationWithoutMessage: return beginClose(.continuationWithoutMessage, now: now)
         case .messageTooLarge: return beginClose(.messageTooLarge, now: now)
+        case .reservedBits: return beginClose(.reservedBitsSet, now: now)
+        case .reservedOpcode: return beginClose(.reservedOpcode, now: now)
+        case .unmaskedFrame: return beginClose(.unmaskedFrame, now: now)
         case .undecodable(let oversized):
             let code = oversized ? CloseCode.messageTooLarge : .protocolError
             leave(closingWith: code)
@@ -262,8 +292,9 @@ public struct SignalSessionStateMachine {
     /// The client's close frame, with its unmasked `payload`.
     ///
     /// When the client closes first its code is echoed (RFC 6455 § 5.5.1), or answered 1002
-    /// when it is one a client may not send (§ 7.4); when the server closed first this was the
-    /// answer it waited for.
+    /// when it is one a client may not send (§ 7.4) or the body is a lone byte, and 1007 when
+    /// the reason is not UTF-8 (§ 8.1); when the server closed first this was the answer it
+    /// waited for.
     public mutating func closeFrameReceived(payload: ByteBuffer, now: NIODeadline) -> Action {
         guard isOpen || isNew else { return phase.isClosing ? .closeConnection : .none }
         var payload = payload
@@ -272,10 +303,16 @@ public struct SignalSessionStateMachine {
         case 0:
             reply = .echoing(1000)
         case 1:
-            reply = .protocolError
+            reply = .oneByteCloseBody
         default:
             let code = payload.readInteger(as: UInt16.self)!
-            reply = Self.mayBeSentByClient(code) ? .echoing(code) : .protocolError
+            if !Self.mayBeSentByClient(code) {
+                reply = .invalidCloseCode
+            } else if !payload.withUnsafeReadableBytes(UTF8Validation.isValid) {
+                reply = .invalidCloseReason
+            } else {
+                reply = .echoing(code)
+            }
         }
         leave(closingWith: reply)
         return .closeAfterWriting(reply, timerAt: now + settings.closeHandshakeTimeout)
@@ -298,6 +335,13 @@ public struct SignalSessionStateMachine {
 
     private var isNew: Bool {
         if case .new = phase { true } else { false }
+    }
+
+    /// When the timer is due next: the next ping, the token's expiry, and while pending the
+    /// register deadline.
+    private var nextTimer: NIODeadline {
+        let pendingDeadline = if case .pending = phase { registerDeadline } else { NIODeadline.distantFuture }
+        return min(pendingDeadline, nextPing, tokenDeadline)
     }
 
     private mutating func register(_ registration: Registration, now: NIODeadline) -> Action {
@@ -359,9 +403,13 @@ public struct SignalSessionStateMachine {
         return .close(code, timerAt: now + settings.closeHandshakeTimeout)
     }
 
-    /// The one way out: gives up the key at once (so nothing more is routed here) and records
-    /// the close code.
+    /// The one way out: gives up the key at once (so nothing more is routed here), stops the
+    /// revocation list tracking the socket, and records the close code.
     private mutating func leave(closingWith code: CloseCode) {
+        if tracksToken {
+            settings.revocations.release(peer, subject: room)
+            tracksToken = false
+        }
         switch phase {
         case .pending, .registered:
             settings.directory.remove(peer, room: room, nodeId: nodeId)

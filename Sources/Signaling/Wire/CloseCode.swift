@@ -26,17 +26,29 @@ public struct CloseCode: Sendable, Equatable, CustomStringConvertible {
     public static let shuttingDown = CloseCode(1001, "server shutting down")
     /// 1001: nothing was heard from the peer for two ping intervals.
     public static let pingTimeout = CloseCode(1001, "ping timeout")
-    /// 1002: the client's close frame carried a code that may not be sent, or the frame
-    /// decoder found a frame that breaks RFC 6455.
+    /// 1002: the frame decoder found a frame that breaks RFC 6455 (a fragmented or oversized
+    /// control frame).
     public static let protocolError = CloseCode(1002, "protocol error")
     /// 1002: a new text message started inside a fragmented one (RFC 6455 § 5.4).
     public static let textInsideFragment = CloseCode(1002, "text frame inside a fragmented message")
     /// 1002: a continuation frame with no message to continue.
     public static let continuationWithoutMessage = CloseCode(1002, "continuation frame without a message")
+    /// 1002: a frame with RSV1, RSV2 or RSV3 set; no extension is ever negotiated (RFC 6455 § 5.2).
+    public static let reservedBitsSet = CloseCode(1002, "reserved bits set")
+    /// 1002: a frame with a reserved opcode (3–7, 0xB–0xF).
+    public static let reservedOpcode = CloseCode(1002, "reserved opcode")
+    /// 1002: a client frame without a mask (RFC 6455 § 5.1).
+    public static let unmaskedFrame = CloseCode(1002, "client frame not masked")
+    /// 1002: the client's close frame carried a code that may not be sent (RFC 6455 § 7.4).
+    public static let invalidCloseCode = CloseCode(1002, "invalid close code")
+    /// 1002: the client's close frame body was one byte, half a code (RFC 6455 § 5.5.1).
+    public static let oneByteCloseBody = CloseCode(1002, "one-byte close frame body")
     /// 1003: a binary frame; this protocol is JSON text.
     public static let binaryFrame = CloseCode(1003, "binary frames are not supported")
     /// 1007: a text frame that is not UTF-8.
     public static let invalidUTF8 = CloseCode(1007, "text frame is not valid UTF-8")
+    /// 1007: the client's close reason is not UTF-8 (RFC 6455 § 5.5.1).
+    public static let invalidCloseReason = CloseCode(1007, "close reason is not valid UTF-8")
     /// 1008: the socket's unsent data stayed over `MAX_OUTBOUND_BYTES`.
     public static let slowConsumer = CloseCode(1008, "slow consumer")
     /// 1008: the socket went on sending past `MESSAGE_RATE` after its `RATE_LIMITED` error.
@@ -51,6 +63,10 @@ public struct CloseCode: Sendable, Equatable, CustomStringConvertible {
     public static let registrationTimeout = CloseCode(4002, "registration timeout")
     /// 4003: the room token failed verification.
     public static let invalidToken = CloseCode(4003, "Invalid or expired token")
+    /// 4003: the room token was revoked (`POST /revoke`).
+    public static let tokenRevoked = CloseCode(4003, "Token revoked")
+    /// 4003: the room token's `exp` passed while the socket was open (`CLOSE_ON_TOKEN_EXPIRY`).
+    public static let tokenExpired = CloseCode(4003, "Token expired")
     /// 4003: the `room` parameter differs from the token's subject.
     public static let roomMismatch = CloseCode(4003, "Room does not match token subject")
     /// 4003: a consumer registered while consumer auth is not configured.

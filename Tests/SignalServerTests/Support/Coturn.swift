@@ -92,7 +92,7 @@ struct Coturn: Sendable {
             ["-p", "\(port ?? self.port)", "-u", username, "-w", credential, "-y", "-c", "-e", "127.0.0.1", "-n", "1", "-m", "1", "127.0.0.1"],
             executable: try Self.installed("turnutils_uclient"), in: directory, environment: CommandLineTool.environment())
         try client.start()
-        let status = try await client.exitStatus(within: 30)
+        let status = try await client.exitStatus(within: 90)  // ~5 s alone; far longer on a loaded 2-core machine
         return Allocation(status: status, output: client.output + client.errors)
     }
 

@@ -55,6 +55,16 @@ final class RawConnection: Sendable {
     /// Everything received so far, as text.
     var received: String { collector.state.withLock { String(decoding: $0.bytes, as: UTF8.self) } }
 
+    /// Everything received so far, as bytes.
+    var receivedBytes: [UInt8] { collector.state.withLock { $0.bytes } }
+
+    /// Waits until `condition` holds for the bytes received so far, or the server closes the
+    /// connection; returns the bytes.
+    func read(within seconds: Double = 10, _ what: String, until condition: @escaping @Sendable ([UInt8]) -> Bool) async throws -> [UInt8] {
+        try await awaitState(within: seconds, what) { condition($0.bytes) || $0.closed }
+        return receivedBytes
+    }
+
     /// Waits until the server closes the connection; returns everything it sent.
     func readUntilClosed(within seconds: Double = 10) async throws -> String {
         try await awaitState(within: seconds, "the server to close the connection") { $0.closed }
