@@ -95,5 +95,12 @@ extension SignalConfiguration {
         ConfigurationSetting(
             "DEMO_PAGE", \.configuration.demoPage, .boolean,
             help: "Serve the browser demo page at GET /demo; off: the route answers 404."),
+        ConfigurationSetting(
+            "TLS_CERT_FILE", \.tlsCertificateFile, .text(valueName: "path"), unset: "unset: plain HTTP",
+            help: "PEM certificate chain (leaf first): the server speaks https:// and wss:// itself; SIGHUP re-reads it. "
+                + "Requires TLS_KEY_FILE."),
+        ConfigurationSetting(
+            "TLS_KEY_FILE", \.tlsKeyFile, .text(valueName: "path"), unset: "unset: plain HTTP",
+            help: "PEM private key of TLS_CERT_FILE's certificate; SIGHUP re-reads it. Requires TLS_CERT_FILE."),
     ]
 }

@@ -70,6 +70,10 @@ public struct SignalConfiguration: Sendable {
     /// `DEMO_PAGE`: whether `GET /demo` serves the browser demo page; when `false` the route
     /// answers the JSON 404.
     public var demoPage = true
+    /// `TLS_CERT_FILE` and `TLS_KEY_FILE`, read: the server speaks `https://` and `wss://` with
+    /// this certificate, which SIGHUP reloads; `nil`: plain HTTP. A reference: copies of this
+    /// configuration share it, and its reloads.
+    public var tls: ReloadableTLSContext?
 
     /// The longest `DRAIN_TIMEOUT`: the drain and the closing of every socket fit in the ten
     /// seconds a process gets between SIGTERM and SIGKILL.
