@@ -1,7 +1,9 @@
 import Foundation
+import Logging
 import NIOCore
 import NIOSSL
 import SignalServer
+import Signaling
 import Testing
 
 /// `TLS_CERT_FILE` / `TLS_KEY_FILE` on the wire: the whole token → `/signal` → relay flow over
@@ -115,7 +117,7 @@ import Testing
         let server = RunningProcess(
             ["serve", "--host", "127.0.0.1", "--port", "0"], in: try CommandLineTool.temporaryDirectory(),
             environment: CommandLineTool.environment([
-                "AUTH_DISABLED": "true", "TLS_CERT_FILE": files.certificateFile.path, "TLS_KEY_FILE": files.keyFile.path,
+                "AUTH_DISABLED": "true", "DRAIN_TIMEOUT": "0s", "TLS_CERT_FILE": files.certificateFile.path, "TLS_KEY_FILE": files.keyFile.path,
             ]))
         try server.start()
         defer { server.signal(SIGKILL) }
@@ -132,7 +134,8 @@ import Testing
         // A failed reload is logged and changes nothing.
         try Data("garbage".utf8).write(to: files.keyFile)
         server.signal(SIGHUP)
-        _ = try await server.awaitOutput(matching: "TLS certificate reload failed.*TLS_KEY_FILE")
+        let failure = try await server.awaitOutput(matching: "(.*TLS certificate reload failed.*)")
+        #expect(failure.contains("error") && failure.contains("TLS_KEY_FILE: \(files.keyFile.path) is not a PEM private key"), "\(failure)")
         #expect(try await TLSHandshake.peerCertificate(port: port, context: clientA) == certificateA.certificate())
 
         try files.install(certificateB)

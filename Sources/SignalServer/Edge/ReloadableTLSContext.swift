@@ -86,7 +86,9 @@ public final class ReloadableTLSContext: Sendable {
         do {
             return Array(try Data(contentsOf: URL(fileURLWithPath: path)))
         } catch {
-            let reason = (error as NSError).userInfo[NSUnderlyingErrorKey].map { "\($0)" } ?? error.localizedDescription
+            // Foundation wraps the errno of the failed open or read; its text is the useful part.
+            let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? any Error
+            let reason = underlying.map { String(cString: strerror(Int32(($0 as NSError).code))) } ?? error.localizedDescription
             throw ConfigurationError(variable: variable, problem: "cannot read \(path): \(reason)")
         }
     }

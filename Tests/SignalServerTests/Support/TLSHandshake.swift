@@ -1,6 +1,7 @@
 import NIOCore
 import NIOPosix
 import NIOSSL
+import NIOTLS
 
 /// A TLS handshake with the server and nothing else: which certificate does a new connection
 /// get, and does a client with a given trust store accept it?
@@ -13,7 +14,7 @@ enum TLSHandshake {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandlers(
-                        NIOSSLClientHandler(context: context, serverHostname: nil), HandshakeWaiter())
+                        NIOSSLClientHandler(context: context, serverHostname: nil), HandshakeWaiter(eventLoop: channel.eventLoop))
                 }
             }
             .connect(host: "127.0.0.1", port: port).get()
@@ -28,26 +29,24 @@ enum TLSHandshake {
 private final class HandshakeWaiter: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = ByteBuffer
 
-    private var promise: EventLoopPromise<Void>?
+    private let promise: EventLoopPromise<Void>
 
-    var completed: EventLoopFuture<Void> { promise!.futureResult }
+    init(eventLoop: any EventLoop) { promise = eventLoop.makePromise() }
 
-    func handlerAdded(context: ChannelHandlerContext) {
-        promise = context.eventLoop.makePromise()
-    }
+    var completed: EventLoopFuture<Void> { promise.futureResult }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if case TLSUserEvent.handshakeCompleted = event { promise?.succeed() }
+        if case TLSUserEvent.handshakeCompleted = event { promise.succeed() }
         context.fireUserInboundEventTriggered(event)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        promise?.fail(error)
+        promise.fail(error)
         context.close(promise: nil)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        promise?.fail(ChannelError.ioOnClosedChannel)
+        promise.fail(ChannelError.ioOnClosedChannel)
         context.fireChannelInactive()
     }
 }
