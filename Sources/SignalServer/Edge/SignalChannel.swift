@@ -12,11 +12,11 @@ import Signaling
 /// own handlers, and every other request goes to the router.
 ///
 /// Every connection counts against the service's socket budget from the moment it is accepted,
-/// and lives under a ``RequestGuard`` until it upgrades. With TLS configured, a TLS handler
-/// at the front of the pipeline takes the certificate of the moment (``ReloadableTLSContext``);
-/// the guard's deadline runs from the accept, so it bounds the handshake too. The upgraded `/signal` pipeline is
-/// plain SwiftNIO (no `NIOAsyncChannel`, no task per socket): the relay path never switches
-/// threads or tasks per message.
+/// and lives under a ``RequestGuard`` until it upgrades. With TLS configured, a TLS handler at
+/// the front of the pipeline takes the certificate of the moment (``ReloadableTLSContext``); the
+/// guard's deadline runs from the accept, so it bounds the handshake too. The upgraded `/signal`
+/// pipeline is plain SwiftNIO (no `NIOAsyncChannel`, no task per socket): the relay path never
+/// switches threads or tasks per message.
 struct SignalChannel: ServerChildChannel, HTTPChannelHandler {
     /// The negotiated connection.
     struct Value: ServerChildChannelValue {

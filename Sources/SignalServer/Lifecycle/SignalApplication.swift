@@ -41,7 +41,8 @@ public enum SignalApplication {
 
     /// Runs the server until SIGTERM or SIGINT, then drains for `DRAIN_TIMEOUT` (``ShutdownDrain``),
     /// closes every socket with 1001 and returns within ten seconds of the signal. With TLS
-    /// configured, SIGHUP reloads the certificate (``CertificateReload``). `onListening` receives the bound port once the server accepts.
+    /// configured, SIGHUP reloads the certificate (``CertificateReload``). `onListening` receives
+    /// the bound port once the server accepts.
     public static func run(
         configuration: SignalConfiguration, logger: Logger, onListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) async throws {
