@@ -11,6 +11,9 @@ COPY Package.swift ./
 # redone only when Package.swift or these two scripts change. The flags must match the build below.
 RUN scripts/build-dependencies --static-swift-stdlib
 COPY Sources ./Sources
+# SwiftPM loads the package only with every target's directory present, test targets included
+# (they are not built here).
+COPY Tests ./Tests
 # Sources/SignalServer/HTTP/openapi.yaml is a symbolic link to this file, embedded in the binary.
 COPY docs/openapi.yaml ./docs/openapi.yaml
 # Static Swift runtime: the runtime image needs no Swift libraries, only libsodium.
