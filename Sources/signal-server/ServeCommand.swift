@@ -57,11 +57,12 @@ struct ServeCommand: AsyncParsableCommand {
     /// read from `.env` by the printed command, never printed itself.
     private static func printQuickStart(configuration: SignalConfiguration, port: Int) {
         let host = configuration.host == "0.0.0.0" ? "localhost" : configuration.host
-        var lines = ["signal-server listening on http://\(host):\(port)  (WebSocket: ws://\(host):\(port)/signal)"]
+        let (http, ws) = configuration.tls == nil ? ("http", "ws") : ("https", "wss")
+        var lines = ["signal-server listening on \(http)://\(host):\(port)  (WebSocket: \(ws)://\(host):\(port)/signal)"]
         if case .enabled = configuration.authentication {
             lines.append("Mint a room token:")
             lines.append(
-                "  curl -s -X POST http://\(host):\(port)/token -H \"x-admin-secret: $(grep '^ADMIN_SECRET=' .env | cut -d= -f2-)\" "
+                "  curl -s -X POST \(http)://\(host):\(port)/token -H \"x-admin-secret: $(grep '^ADMIN_SECRET=' .env | cut -d= -f2-)\" "
                     + "-H 'content-type: application/json' -d '{\"ttl\":\"1h\",\"subject\":\"my-room\"}'")
         }
         FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))

@@ -15,6 +15,10 @@ struct ConfigurationDraft {
     var publicKeyJWK: String?
     /// `ADMIN_SECRET`, not checked yet.
     var adminSecret: String?
+    /// `TLS_CERT_FILE`, not read yet.
+    var tlsCertificateFile: String?
+    /// `TLS_KEY_FILE`, not read yet.
+    var tlsKeyFile: String?
 
     /// A draft with every default.
     init() {}
@@ -54,6 +58,20 @@ struct ConfigurationDraft {
             return try SigningKeyPair(privateJWK: privateKeyJWK, publicJWK: publicKeyJWK)
         } catch {
             throw ConfigurationError(variable: error.variable, problem: error.problem)
+        }
+    }
+
+    /// The certificate and key, read, when both files are named; neither: `nil` (plain HTTP).
+    func tls() throws(ConfigurationError) -> ReloadableTLSContext? {
+        switch (tlsCertificateFile, tlsKeyFile) {
+        case (nil, nil):
+            return nil
+        case (.some, nil):
+            throw ConfigurationError(variable: "TLS_KEY_FILE", problem: "is required when TLS_CERT_FILE is set (the certificate's private key, PEM)")
+        case (nil, .some):
+            throw ConfigurationError(variable: "TLS_CERT_FILE", problem: "is required when TLS_KEY_FILE is set (the certificate chain, PEM)")
+        case (let certificateFile?, let keyFile?):
+            return try ReloadableTLSContext(certificateFile: certificateFile, keyFile: keyFile)
         }
     }
 }

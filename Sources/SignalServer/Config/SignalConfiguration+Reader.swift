@@ -19,6 +19,7 @@ extension SignalConfiguration {
         default:
             break
         }
+        tls = try draft.tls()
     }
 
     /// Loads and cross-checks `PRIVATE_KEY_JWK` and `PUBLIC_KEY_JWK` (for the CLI's offline

@@ -129,5 +129,12 @@ extension SignalConfiguration {
         ConfigurationSetting(
             "CLOSE_ON_TOKEN_EXPIRY", \.configuration.closeOnTokenExpiry, .boolean,
             help: "Close a socket 4003 (Token expired) when its room token expires; off: sockets outlive their token, as with the JS server."),
+        ConfigurationSetting(
+            "TLS_CERT_FILE", \.tlsCertificateFile, .text(valueName: "path"), unset: "unset: plain HTTP",
+            help: "PEM certificate chain (leaf first): the server speaks https:// and wss:// itself; SIGHUP re-reads it. "
+                + "Requires TLS_KEY_FILE."),
+        ConfigurationSetting(
+            "TLS_KEY_FILE", \.tlsKeyFile, .text(valueName: "path"), unset: "unset: plain HTTP",
+            help: "PEM private key of TLS_CERT_FILE's certificate; SIGHUP re-reads it. Requires TLS_CERT_FILE."),
     ]
 }

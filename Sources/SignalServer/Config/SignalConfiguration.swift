@@ -98,6 +98,10 @@ public struct SignalConfiguration: Sendable {
     /// `CLOSE_ON_TOKEN_EXPIRY`: whether a socket is closed 4003 `Token expired` when its room
     /// token's `exp` passes (off: sockets outlive their token, as with the JS server).
     public var closeOnTokenExpiry = false
+    /// `TLS_CERT_FILE` and `TLS_KEY_FILE`, read: the server speaks `https://` and `wss://` with
+    /// this certificate, which SIGHUP reloads; `nil`: plain HTTP. A reference: copies of this
+    /// configuration share it, and its reloads.
+    public var tls: ReloadableTLSContext?
 
     /// The longest `DRAIN_TIMEOUT`: the drain and the closing of every socket fit in the ten
     /// seconds a process gets between SIGTERM and SIGKILL.

@@ -4,6 +4,7 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import Signaling
 
 /// Hummingbird's per-connection channel for this server: `GET /signal` upgrades to a
@@ -11,9 +12,11 @@ import Signaling
 /// own handlers, and every other request goes to the router.
 ///
 /// Every connection counts against the service's socket budget from the moment it is accepted,
-/// and lives under a ``RequestGuard`` until it upgrades. The upgraded `/signal` pipeline is
-/// plain SwiftNIO (no `NIOAsyncChannel`, no task per socket): the relay path never switches
-/// threads or tasks per message.
+/// and lives under a ``RequestGuard`` until it upgrades. With TLS configured, a TLS handler at
+/// the front of the pipeline takes the certificate of the moment (``ReloadableTLSContext``); the
+/// guard's deadline runs from the accept, so it bounds the handshake too. The upgraded `/signal`
+/// pipeline is plain SwiftNIO (no `NIOAsyncChannel`, no task per socket): the relay path never
+/// switches threads or tasks per message.
 struct SignalChannel: ServerChildChannel, HTTPChannelHandler {
     /// The negotiated connection.
     struct Value: ServerChildChannelValue {
@@ -58,6 +61,9 @@ struct SignalChannel: ServerChildChannel, HTTPChannelHandler {
                 service: service, slot: slot, hostUpgrades: hostUpgrades, logger: logger, connection: connection, encoder: encoder,
                 decoder: decoder,
                 requestGuard: requestGuard, eventLoop: channel.eventLoop)
+            if let tls = configuration.tls {
+                try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls.context))
+            }
             try channel.pipeline.syncOperations.addHandlers(encoder, decoder, requestGuard, negotiator)
             return Value(negotiated: negotiator.negotiated, channel: channel, connection: connection)
         }

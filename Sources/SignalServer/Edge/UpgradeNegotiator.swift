@@ -164,7 +164,7 @@ final class UpgradeNegotiator: ChannelInboundHandler, RemovableChannelHandler {
         guard head.method == .GET, head.headers[canonicalForm: "upgrade"].contains(where: { $0.lowercased() == "websocket" })
         else { return nil }
         if SignalQuery.path(of: head.uri) == SignalChannel.signalPath { return .signal }
-        guard let request = try? HTTPRequest(head, secure: false, splitCookie: false),
+        guard let request = try? HTTPRequest(head, secure: service.configuration.tls != nil, splitCookie: false),
             case .upgrade(let headers, let handler) = hostUpgrades(request, channel, logger)
         else { return nil }
         return .host(headers, handler)
@@ -191,7 +191,7 @@ final class UpgradeNegotiator: ChannelInboundHandler, RemovableChannelHandler {
             if let tokenEndpoint = service.tokenEndpoint {
                 try pipeline.addHandler(TokenMintingHandler(endpoint: tokenEndpoint, trustedProxies: service.trustedProxies))
             }
-            try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+            try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: service.configuration.tls != nil))
             // The RequestGuard closes idle connections; this one finishes them on shutdown.
             try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
             let http = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(

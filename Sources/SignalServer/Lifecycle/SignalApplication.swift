@@ -40,7 +40,9 @@ public enum SignalApplication {
     public static let cancellationAllowance = Duration.seconds(1)
 
     /// Runs the server until SIGTERM or SIGINT, then drains for `DRAIN_TIMEOUT` (``ShutdownDrain``),
-    /// closes every socket with 1001 and returns within ten seconds of the signal. `onListening` receives the bound port once the server accepts.
+    /// closes every socket with 1001 and returns within ten seconds of the signal. With TLS
+    /// configured, SIGHUP reloads the certificate (``CertificateReload``). `onListening` receives
+    /// the bound port once the server accepts.
     public static func run(
         configuration: SignalConfiguration, logger: Logger, onListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) async throws {
@@ -51,8 +53,15 @@ public enum SignalApplication {
             onListening(channel.localAddress?.port ?? configuration.port)
         }
         // Shut down in reverse order: the drain first, then the application.
+        var services: [any Service] = [application, ShutdownDrain(service: service)]
+        if let tls = configuration.tls {
+            logger.info(
+                "TLS on: https:// and wss:// only; SIGHUP reloads the certificate",
+                metadata: ["certFile": "\(tls.certificateFile)", "certificate": "\(tls.summary)"])
+            services.append(CertificateReload(tls: tls, logger: logger))
+        }
         var groupConfiguration = ServiceGroupConfiguration(
-            services: [application, ShutdownDrain(service: service)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         // At most 8 s of drain (SignalConfiguration.maximumDrainTimeout) leaves at least 1 s for
         // sockets to answer their close frame (they may take up to SessionSettings.closeHandshakeTimeout;
         // one that has not by the limit is cut off).

@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import ServiceLifecycle
 import SignalServer
 import Signaling
@@ -16,6 +17,9 @@ struct TestServer: Sendable {
     let keys: SigningKeyPair?
     /// Every line the server logged (at the level `start` was given).
     let logs: LogCapture
+    /// Set for a server with TLS: the client side of every connection this helper opens
+    /// (`wss://`, `https://`).
+    var clientTLS: NIOSSLContext?
     private let group: ServiceGroup
     private let running: Task<Void, any Error>
 
@@ -51,7 +55,7 @@ struct TestServer: Sendable {
             running.cancel()
             throw TestSocket.Failure.timedOut("the server to listen")
         }
-        return TestServer(port: port, service: service, keys: keys, logs: logs, group: group, running: running)
+        return TestServer(port: port, service: service, keys: keys, logs: logs, clientTLS: nil, group: group, running: running)
     }
 
     /// Runs `body` against a fresh server and always stops it.
@@ -97,12 +101,12 @@ struct TestServer: Sendable {
 
     /// Opens `/signal` with the given query (values are percent-encoded here).
     func connect(_ query: [String: String] = [:], pipelined: [String] = []) async throws -> TestSocket {
-        try await TestSocket.connect(port: port, target: Self.target(query), pipelined: pipelined)
+        try await TestSocket.connect(port: port, target: Self.target(query), pipelined: pipelined, tls: clientTLS)
     }
 
     /// Opens `/signal?<rawQuery>` exactly as written (for testing the server's form decoding).
     func connect(rawQuery: String, pipelined: [String] = []) async throws -> TestSocket {
-        try await TestSocket.connect(port: port, target: "/signal?" + rawQuery, pipelined: pipelined)
+        try await TestSocket.connect(port: port, target: "/signal?" + rawQuery, pipelined: pipelined, tls: clientTLS)
     }
 
     /// With auth off: opens a socket for `room` as `nodeId` and registers it as a consumer;
@@ -154,7 +158,7 @@ struct TestServer: Sendable {
     ) async throws -> (status: Int, headers: [String: String], body: Data) {
         try await HTTPClient.request(
             port: port, method: method, target: path,
-            headers: headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, body: body)
+            headers: headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, body: body, tls: clientTLS)
     }
 
     /// A request whose JSON object body is returned parsed.
@@ -202,16 +206,19 @@ enum HTTPClient {
         }
     }
 
-    /// Sends one request to `127.0.0.1:port` and reads the whole response. The connection is
-    /// closed after `seconds` if the response has not completed by then, so a stuck server
-    /// fails the test instead of hanging it.
+    /// Sends one request to `127.0.0.1:port` (over `tls` when given) and reads the whole
+    /// response. The connection is closed after `seconds` if the response has not completed by
+    /// then, so a stuck server fails the test instead of hanging it.
     static func request(
         port: Int, method: String, target: String, headers: [(String, String)], body: String?,
-        within seconds: Int64 = 10
+        tls: NIOSSLContext? = nil, within seconds: Int64 = 10
     ) async throws -> (status: Int, headers: [String: String], body: Data) {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(host: "127.0.0.1", port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: nil))
+                    }
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
                     return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(
                         wrappingChannelSynchronously: channel)

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import NIOWebSocket
 
 /// A real WebSocket client over a real TCP socket, with the control tests need: raw frames
@@ -41,14 +42,17 @@ final class TestSocket: Sendable {
         self.iterator = IteratorBox(events.makeAsyncIterator())
     }
 
-    /// Connects to `ws://127.0.0.1:port<target>`; `pipelined` texts are written as masked frames
-    /// in the same write as the upgrade request, before any response.
-    static func connect(port: Int, target: String, pipelined: [String] = []) async throws -> TestSocket {
+    /// Connects to `ws://127.0.0.1:port<target>`, or `wss://` over `tls`; `pipelined` texts are
+    /// written as masked frames in the same write as the upgrade request, before any response.
+    static func connect(port: Int, target: String, pipelined: [String] = [], tls: NIOSSLContext? = nil) async throws -> TestSocket {
         let (stream, continuation) = AsyncStream<Event>.makeStream()
         let collector = FrameCollector(continuation: continuation)
         let upgraded = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(host: "127.0.0.1", port: port) { channel -> EventLoopFuture<EventLoopFuture<Bool>> in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: nil))
+                    }
                     let upgrader = NIOTypedWebSocketClientUpgrader<Bool>(
                         maxFrameSize: 1 << 24,
                         enableAutomaticErrorHandling: false,
