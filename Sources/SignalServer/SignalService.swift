@@ -20,6 +20,8 @@ public final class SignalService: Sendable {
     public var directory: any PeerDirectory { sessionSettings.directory }
     /// The logger for connection and start-up lines.
     public let logger: Logger
+    /// The service's Prometheus metrics, served at `GET /metrics`; `nil` with `METRICS=false`.
+    public let metrics: SignalMetrics?
 
     let tokenVerifier: TokenVerifier?
     let tokenIssuer: TokenIssuer?
@@ -40,6 +42,7 @@ public final class SignalService: Sendable {
     public init(configuration: SignalConfiguration, directory: (any PeerDirectory)? = nil, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
+        self.metrics = configuration.metrics ? SignalMetrics() : nil
         self.tokenVerifier = configuration.tokenVerifier
         self.tokenIssuer = configuration.tokenIssuerService
         self.sessionSettings = SessionSettings(
@@ -115,11 +118,28 @@ public final class SignalService: Sendable {
     /// The 503 of `/ready` and of upgrades while the server drains.
     static let drainingError = SignalHTTPError(.serviceUnavailable, "the server is shutting down")
 
-    /// Adds `/health`, `/ready`, `/openapi.yaml`, `/signal` for requests that were not upgraded (426, or 503 while
+    /// How a `/signal` request is admitted (``Admission/decide(_:verifier:now:)``); the time a
+    /// token takes to verify goes to `signal_token_verify_duration_seconds`.
+    func admission(for request: Admission.Request) -> Admission {
+        guard let metrics, tokenVerifier != nil, let token = request.token, !token.isEmpty else {
+            return Admission.decide(request, verifier: tokenVerifier)
+        }
+        let start = ContinuousClock.now
+        let admission = Admission.decide(request, verifier: tokenVerifier)
+        metrics.tokenVerifyDuration.record(ContinuousClock.now - start)
+        return admission
+    }
+
+    /// Adds `/health`, `/ready`, `/openapi.yaml`, `/metrics` (unless `METRICS=false`, with Hummingbird's
+    /// `MetricsMiddleware` for every request), `/signal` for requests that were not upgraded (426, or 503 while
     /// draining or at the socket limit), `/public-key`, `/.well-known/jwks.json`, `/token` and (unless
     /// `DEMO_PAGE=false`) `/demo`, `/turn-credentials` when TURN is on, `HEAD` for every `GET` route, and the JSON error shape for
     /// every error, the 404 for unknown routes included.
     public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
+        if metrics != nil {
+            // Outermost, so it records the status each error became.
+            router.add(middleware: MetricsMiddleware<Context>())
+        }
         router.add(middleware: JSONErrorMiddleware<Context>())
         /// A `GET` route and its `HEAD` twin: the same answer without the body.
         func get(_ path: RouterPath, _ respond: @escaping @Sendable (Request) throws -> Response) {
@@ -146,6 +166,11 @@ public final class SignalService: Sendable {
         if configuration.demoPage {
             get("/demo") { _ in DemoPage.response() }
         }
+        if let metrics {
+            let endpoint = MetricsEndpoint(service: self, metrics: metrics, token: configuration.metricsToken.map(AdminSecret.init))
+            router.get("/metrics") { request, _ in try await endpoint.respond(to: request) }
+            router.head("/metrics") { request, _ in try await endpoint.respond(to: request).createHeadResponse() }
+        }
         guard case .enabled(let keys, let adminSecret) = configuration.authentication, let tokenIssuer else { return }
         let publicJWK = keys.jwk.publicJSON
         get("/public-key") { _ in
@@ -158,6 +183,7 @@ public final class SignalService: Sendable {
         router.post("/token") { request, _ in
             // The secret is checked before the body is read: a caller without it learns nothing.
             guard let presented = AdminCredential.presented(in: request.headers), adminSecret.matches(presented) else {
+                self.metrics?.tokenRequestsUnauthorized.increment()
                 throw SignalHTTPError(.unauthorized, "Unauthorized")
             }
             let body: ByteBuffer
@@ -173,6 +199,7 @@ public final class SignalService: Sendable {
                 throw SignalHTTPError(.badRequest, error.message)
             }
             let issued = tokenIssuer.issue(subject: tokenRequest.subject, timeToLive: tokenRequest.timeToLive)
+            self.metrics?.tokensMinted.increment()
             return JSONResponse.make(.created) { body in
                 body.writeStaticString(#"{"token":"#)
                 body.writeJSONString(issued.token)

@@ -95,5 +95,11 @@ extension SignalConfiguration {
         ConfigurationSetting(
             "DEMO_PAGE", \.configuration.demoPage, .boolean,
             help: "Serve the browser demo page at GET /demo; off: the route answers 404."),
+        ConfigurationSetting(
+            "METRICS", \.configuration.metrics, .boolean,
+            help: "Keep Prometheus metrics and serve them at GET /metrics; off: nothing is counted and the route answers 404."),
+        ConfigurationSetting(
+            "METRICS_TOKEN", \.configuration.metricsToken, .text(valueName: "token"), unset: "unset: no token", secret: true,
+            help: "Bearer token GET /metrics requires (Authorization: Bearer <token>); unset: /metrics is open."),
     ]
 }

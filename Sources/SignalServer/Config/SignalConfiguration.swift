@@ -70,6 +70,11 @@ public struct SignalConfiguration: Sendable {
     /// `DEMO_PAGE`: whether `GET /demo` serves the browser demo page; when `false` the route
     /// answers the JSON 404.
     public var demoPage = true
+    /// `METRICS`: whether the server keeps metrics and serves them at `GET /metrics`; when
+    /// `false` nothing is counted and the route answers the JSON 404.
+    public var metrics = true
+    /// `METRICS_TOKEN`: when set, `GET /metrics` requires it as `Authorization: Bearer`.
+    public var metricsToken: String?
 
     /// The longest `DRAIN_TIMEOUT`: the drain and the closing of every socket fit in the ten
     /// seconds a process gets between SIGTERM and SIGKILL.

@@ -115,7 +115,9 @@ final class UpgradeNegotiator: ChannelInboundHandler, RemovableChannelHandler {
             becomeHTTP(context: context, data)
             return
         }
-        if let refusal = Self.handshakeFault(head) ?? service.upgradeRefusal {
+        let fault = Self.handshakeFault(head)
+        if let refusal = fault ?? service.upgradeRefusal {
+            if fault == nil { service.metrics?.admissionRefused(service.isDraining ? "draining" : "socket_limit") }
             logger.debug(
                 "refused a WebSocket upgrade",
                 metadata: ["conn": .string(connection), "status": "\(refusal.status.code)", "reason": "\(refusal.message)"])
@@ -197,10 +199,12 @@ final class UpgradeNegotiator: ChannelInboundHandler, RemovableChannelHandler {
                         // After the 101 has gone out: a refusal reaches the client as a close code.
                         let request = SignalQuery.admissionRequest(from: head.uri)
                         let machine = SignalSessionStateMachine(
-                            admission: Admission.decide(request, verifier: service.tokenVerifier), request: request,
+                            admission: service.admission(for: request), request: request,
                             peer: SignalPeer(channel: channel), settings: service.sessionSettings)
                         try channel.pipeline.syncOperations.addHandler(
-                            SignalSession(service: service, ownsConnectionCount: slot.handOver(), machine: machine, connection: connection))
+                            SignalSession(
+                                service: service, ownsConnectionCount: slot.handOver(), machine: machine, connection: connection,
+                                eventLoopMetrics: service.metrics?.eventLoopMetrics(for: channel.eventLoop)))
                         return .signal
                     }
                 })

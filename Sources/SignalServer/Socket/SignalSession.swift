@@ -33,13 +33,21 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
     // scheduled callback costs no promise and no closure, which matters at 19,000 idle sockets.
     private var timer: NIOScheduledCallback?
     private var context: ChannelHandlerContext?
+    /// The per-message counters of this socket's event loop; `nil` with `METRICS=false`.
+    private let eventLoopMetrics: EventLoopMetrics?
+    /// The role counted in `signal_registered_peers` for this socket, once it registered.
+    private var countedRole: PeerRole?
 
     /// A session for a socket whose admission was decided when it upgraded.
-    init(service: SignalService, ownsConnectionCount: Bool, machine: SignalSessionStateMachine, connection: String) {
+    init(
+        service: SignalService, ownsConnectionCount: Bool, machine: SignalSessionStateMachine, connection: String,
+        eventLoopMetrics: EventLoopMetrics?
+    ) {
         self.service = service
         self.ownsConnectionCount = ownsConnectionCount
         self.connection = connection
         self.machine = machine
+        self.eventLoopMetrics = eventLoopMetrics
     }
 
     // MARK: - Channel events
@@ -58,6 +66,10 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
         service.socketClosed()
         if ownsConnectionCount { service.connectionClosed() }
         let code = machine.closeCode ?? .abnormalClosure
+        if let metrics = service.metrics {
+            metrics.socketClosed(code)
+            if let countedRole { metrics.registeredPeers(countedRole, change: -1) }
+        }
         service.logger.info(
             machine.wasAdmitted ? "socket closed" : "socket refused",
             metadata: [
@@ -166,10 +178,12 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
         switch action {
         case .none:
             return
-        case .deliver(let frame, let target):
+        case .deliver(let frame, let target, let kind):
             target.deliver(frame)
+            eventLoopMetrics?.relayed(kind, receivedAt: machine.lastHeard)
         case .send(let frame):
             send(frame, context: context)
+            if eventLoopMetrics != nil { count(frame) }
         case .admitted(let replaced, let due):
             replaced?.close(.replaced)
             service.logger.info(
@@ -207,6 +221,21 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
             armTimer(at: due, context: context)
         case .closeConnection:
             context.close(promise: nil)
+        }
+    }
+
+    /// Counts an `error` frame by its code, and the socket's role when the frame is the list that
+    /// answers its `register`.
+    private func count(_ frame: ServerFrame) {
+        switch frame {
+        case .error(let code, _):
+            eventLoopMetrics?.errorSent(code)
+        case .peerList, .serverList:
+            guard countedRole == nil, let role = machine.registeredRole else { return }
+            countedRole = role
+            service.metrics?.registeredPeers(role, change: 1)
+        case .authError:
+            return
         }
     }
 

@@ -1,0 +1,140 @@
+import CoreMetrics
+import NIOCore
+public import Prometheus
+import Signaling
+import Synchronization
+
+/// The server's Prometheus metrics (README § Operating it), in a registry of its own: several
+/// services in one process (tests, an embedding app) each keep and serve their own.
+///
+/// Events that come once per message (relayed messages, error frames) are counted in plain
+/// fields of an ``EventLoopMetrics`` per event loop, which only that loop touches, and added to
+/// the registry when `/metrics` is scraped: the relay path takes no lock and allocates nothing
+/// for them. Rarer events (a socket closing, a token minted) go to the registry directly.
+public final class SignalMetrics: Sendable {
+    /// The registry `GET /metrics` renders.
+    public let registry: PrometheusCollectorRegistry
+    /// A swift-metrics factory that writes into ``registry``; Hummingbird's `MetricsMiddleware`
+    /// names (`hb.requests`, `http.server.request.duration`, …) come out as `signal_http_…`.
+    /// `SignalApplication.run` bootstraps the process's `MetricsSystem` with it.
+    public let factory: PrometheusMetricsFactory
+
+    /// Every relayed message in 1 of this many is timed for `signal_relay_duration_seconds`.
+    static let relayTimingInterval = 16
+
+    let tokensMinted: Counter
+    let tokenRequestsUnauthorized: Counter
+    let tokenVerifyDuration: DurationHistogram
+    let relayDuration: DurationHistogram
+    private let openSockets: Gauge
+    private let rooms: Gauge
+    private let registeredNormalPeers: Gauge
+    private let registeredConsumers: Gauge
+    private let relayedOffers: Counter
+    private let relayedAnswers: Counter
+    private let relayedIceCandidates: Counter
+    private let badMessageFrames: Counter
+    private let peerNotFoundFrames: Counter
+    private let notRegisteredFrames: Counter
+    private let eventLoops = Mutex<[ObjectIdentifier: EventLoopMetrics]>([:])
+
+    private static let registeredHelp = "Sockets registered and still open, by role."
+    private static let relayedHelp = "Messages relayed to another socket, by type."
+    private static let errorFramesHelp = "error frames sent to clients, by code."
+    private static let closedHelp = "Sockets closed, by close code (other: a client's code outside the server's own)."
+    private static let refusedHelp = "Sockets refused admission, by reason."
+
+    /// Metrics kept in `registry`.
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.nameAndLabelSanitizer = HTTPMetricNames.rename
+        self.factory = factory
+        openSockets = registry.makeGauge(name: "signal_open_sockets", help: "Open /signal sockets, registered or not.")
+        rooms = registry.makeGauge(name: "signal_rooms", help: "Rooms with at least one socket.")
+        registeredNormalPeers = registry.makeGauge(
+            name: "signal_registered_peers", labels: [("role", PeerRole.normal.rawValue)], help: Self.registeredHelp)
+        registeredConsumers = registry.makeGauge(
+            name: "signal_registered_peers", labels: [("role", PeerRole.consumer.rawValue)], help: Self.registeredHelp)
+        func relayed(_ kind: RelayEnvelope.Kind) -> Counter {
+            registry.makeCounter(name: "signal_relayed_messages_total", labels: [("type", kind.rawValue)], help: Self.relayedHelp)
+        }
+        relayedOffers = relayed(.offer)
+        relayedAnswers = relayed(.answer)
+        relayedIceCandidates = relayed(.iceCandidate)
+        func errorFrames(_ code: SignalErrorCode) -> Counter {
+            registry.makeCounter(name: "signal_error_frames_total", labels: [("code", code.rawValue)], help: Self.errorFramesHelp)
+        }
+        badMessageFrames = errorFrames(.badMessage)
+        peerNotFoundFrames = errorFrames(.peerNotFound)
+        notRegisteredFrames = errorFrames(.notRegistered)
+        tokensMinted = registry.makeCounter(name: "signal_tokens_minted_total", help: "Room tokens issued by POST /token.")
+        tokenRequestsUnauthorized = registry.makeCounter(
+            name: "signal_token_requests_unauthorized_total", help: "POST /token requests answered 401 (no or a wrong admin secret).")
+        tokenVerifyDuration = registry.makeDurationHistogram(
+            name: "signal_token_verify_duration_seconds",
+            buckets: [.microseconds(25), .microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500),
+                      .milliseconds(1), .milliseconds(5)],
+            help: "Time to verify a /signal room token (Ed25519 and claims) during the upgrade.")
+        relayDuration = registry.makeDurationHistogram(
+            name: "signal_relay_duration_seconds",
+            buckets: [.microseconds(5), .microseconds(10), .microseconds(25), .microseconds(50), .microseconds(100),
+                      .microseconds(250), .milliseconds(1), .milliseconds(10)],
+            help: "Time from a relayed message's arrival to its hand-off to the target socket; 1 message in \(Self.relayTimingInterval) is timed.")
+    }
+
+    /// Makes ``factory`` the process's swift-metrics backend, so that what records through
+    /// `MetricsSystem` (Hummingbird's `MetricsMiddleware`: `signal_http_…`) lands in
+    /// ``registry``. Once per process; later calls do nothing. Only for a service that owns
+    /// its process: an app that embeds the service and has its own backend leaves this alone.
+    public func bootstrapMetricsSystem() {
+        guard !Self.metricsSystemBootstrapped.exchange(true, ordering: .relaxed) else { return }
+        MetricsSystem.bootstrap(factory)
+    }
+
+    private static let metricsSystemBootstrapped = Atomic<Bool>(false)
+
+    /// The per-message counters of `eventLoop`, made on first use. Called once per socket.
+    func eventLoopMetrics(for eventLoop: any EventLoop) -> EventLoopMetrics {
+        eventLoops.withLock { loops in
+            if let existing = loops[ObjectIdentifier(eventLoop)] { return existing }
+            let created = EventLoopMetrics(eventLoop: eventLoop, relayDuration: relayDuration)
+            loops[ObjectIdentifier(eventLoop)] = created
+            return created
+        }
+    }
+
+    /// A socket closed with `code`; a code that refused its admission counts as such too.
+    func socketClosed(_ code: CloseCode) {
+        registry.makeCounter(name: "signal_sockets_closed_total", labels: [("code", code.metricLabel)], help: Self.closedHelp).increment()
+        if let reason = code.admissionRefusalReason { admissionRefused(reason) }
+    }
+
+    /// A socket or an upgrade was refused admission for `reason`.
+    func admissionRefused(_ reason: String) {
+        registry.makeCounter(name: "signal_admissions_refused_total", labels: [("reason", reason)], help: Self.refusedHelp).increment()
+    }
+
+    /// A socket registered with `role` (`by: 1`), or one that had closed (`by: -1`).
+    func registeredPeers(_ role: PeerRole, change: Double) {
+        (role == .normal ? registeredNormalPeers : registeredConsumers).increment(by: change)
+    }
+
+    /// The Prometheus text (format 0.0.4) after adding every event loop's counts and setting
+    /// the gauges read from the service.
+    func render(openSockets: Int, rooms: Int) async -> [UInt8] {
+        for loop in eventLoops.withLock({ Array($0.values) }) {
+            // A loop that has shut down has no sockets left to count.
+            guard let counts = try? await loop.eventLoop.submit({ loop.takeCounts() }).get() else { continue }
+            relayedOffers.increment(by: Int64(counts.offers))
+            relayedAnswers.increment(by: Int64(counts.answers))
+            relayedIceCandidates.increment(by: Int64(counts.iceCandidates))
+            badMessageFrames.increment(by: Int64(counts.badMessages))
+            peerNotFoundFrames.increment(by: Int64(counts.peersNotFound))
+            notRegisteredFrames.increment(by: Int64(counts.notRegistered))
+        }
+        self.openSockets.set(Int64(openSockets))
+        self.rooms.set(Int64(rooms))
+        return registry.emitToBuffer()
+    }
+}
