@@ -2,6 +2,7 @@ public import Hummingbird
 import HummingbirdCore
 public import Logging
 import NIOCore
+import Prometheus
 public import Signaling
 import Synchronization
 import Foundation

@@ -1,4 +1,4 @@
-import CoreMetrics
+import Metrics
 import NIOCore
 public import Prometheus
 import Signaling
@@ -22,27 +22,36 @@ public final class SignalMetrics: Sendable {
     /// Every relayed message in 1 of this many is timed for `signal_relay_duration_seconds`.
     static let relayTimingInterval = 16
 
-    let tokensMinted: Counter
-    let tokenRequestsUnauthorized: Counter
+    let tokensMinted: Prometheus.Counter
+    let tokenRequestsUnauthorized: Prometheus.Counter
     let tokenVerifyDuration: DurationHistogram
     let relayDuration: DurationHistogram
-    private let openSockets: Gauge
-    private let rooms: Gauge
-    private let registeredNormalPeers: Gauge
-    private let registeredConsumers: Gauge
-    private let relayedOffers: Counter
-    private let relayedAnswers: Counter
-    private let relayedIceCandidates: Counter
-    private let badMessageFrames: Counter
-    private let peerNotFoundFrames: Counter
-    private let notRegisteredFrames: Counter
+    private let openSockets: Prometheus.Gauge
+    private let rooms: Prometheus.Gauge
+    private let registeredNormalPeers: Prometheus.Gauge
+    private let registeredConsumers: Prometheus.Gauge
+    private let relayedOffers: Prometheus.Counter
+    private let relayedAnswers: Prometheus.Counter
+    private let relayedIceCandidates: Prometheus.Counter
+    private let badMessageFrames: Prometheus.Counter
+    private let peerNotFoundFrames: Prometheus.Counter
+    private let notRegisteredFrames: Prometheus.Counter
     private let eventLoops = Mutex<[ObjectIdentifier: EventLoopMetrics]>([:])
 
-    private static let registeredHelp = "Sockets registered and still open, by role."
-    private static let relayedHelp = "Messages relayed to another socket, by type."
-    private static let errorFramesHelp = "error frames sent to clients, by code."
-    private static let closedHelp = "Sockets closed, by close code (other: a client's code outside the server's own)."
-    private static let refusedHelp = "Sockets refused admission, by reason."
+    private static var registeredPeers: MetricNameDescriptor {
+        descriptor("registered_peers", help: "Sockets registered and still open, by role.")
+    }
+    private static var socketsClosed: MetricNameDescriptor {
+        descriptor("sockets_closed", unit: "total", help: "Sockets closed, by close code (other: a client's code outside the server's own).")
+    }
+    private static var admissionsRefused: MetricNameDescriptor {
+        descriptor("admissions_refused", unit: "total", help: "Sockets refused admission, by reason.")
+    }
+
+    /// `signal_<name>_<unit>`, with its help text.
+    private static func descriptor(_ name: String, unit: String = "", help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "signal", metricName: name, unitName: unit, helpText: help)
+    }
 
     /// Metrics kept in `registry`.
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
@@ -50,37 +59,38 @@ public final class SignalMetrics: Sendable {
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.nameAndLabelSanitizer = HTTPMetricNames.rename
         self.factory = factory
-        openSockets = registry.makeGauge(name: "signal_open_sockets", help: "Open /signal sockets, registered or not.")
-        rooms = registry.makeGauge(name: "signal_rooms", help: "Rooms with at least one socket.")
-        registeredNormalPeers = registry.makeGauge(
-            name: "signal_registered_peers", labels: [("role", PeerRole.normal.rawValue)], help: Self.registeredHelp)
-        registeredConsumers = registry.makeGauge(
-            name: "signal_registered_peers", labels: [("role", PeerRole.consumer.rawValue)], help: Self.registeredHelp)
-        func relayed(_ kind: RelayEnvelope.Kind) -> Counter {
-            registry.makeCounter(name: "signal_relayed_messages_total", labels: [("type", kind.rawValue)], help: Self.relayedHelp)
-        }
-        relayedOffers = relayed(.offer)
-        relayedAnswers = relayed(.answer)
-        relayedIceCandidates = relayed(.iceCandidate)
-        func errorFrames(_ code: SignalErrorCode) -> Counter {
-            registry.makeCounter(name: "signal_error_frames_total", labels: [("code", code.rawValue)], help: Self.errorFramesHelp)
-        }
-        badMessageFrames = errorFrames(.badMessage)
-        peerNotFoundFrames = errorFrames(.peerNotFound)
-        notRegisteredFrames = errorFrames(.notRegistered)
-        tokensMinted = registry.makeCounter(name: "signal_tokens_minted_total", help: "Room tokens issued by POST /token.")
+        openSockets = registry.makeGauge(descriptor: Self.descriptor("open_sockets", help: "Open /signal sockets, registered or not."))
+        rooms = registry.makeGauge(descriptor: Self.descriptor("rooms", help: "Rooms with at least one socket."))
+        registeredNormalPeers = registry.makeGauge(descriptor: Self.registeredPeers, labels: [("role", PeerRole.normal.rawValue)])
+        registeredConsumers = registry.makeGauge(descriptor: Self.registeredPeers, labels: [("role", PeerRole.consumer.rawValue)])
+        let relayed = Self.descriptor("relayed_messages", unit: "total", help: "Messages relayed to another socket, by type.")
+        relayedOffers = registry.makeCounter(descriptor: relayed, labels: [("type", RelayEnvelope.Kind.offer.rawValue)])
+        relayedAnswers = registry.makeCounter(descriptor: relayed, labels: [("type", RelayEnvelope.Kind.answer.rawValue)])
+        relayedIceCandidates = registry.makeCounter(descriptor: relayed, labels: [("type", RelayEnvelope.Kind.iceCandidate.rawValue)])
+        let errorFrames = Self.descriptor("error_frames", unit: "total", help: "error frames sent to clients, by code.")
+        badMessageFrames = registry.makeCounter(descriptor: errorFrames, labels: [("code", SignalErrorCode.badMessage.rawValue)])
+        peerNotFoundFrames = registry.makeCounter(descriptor: errorFrames, labels: [("code", SignalErrorCode.peerNotFound.rawValue)])
+        notRegisteredFrames = registry.makeCounter(descriptor: errorFrames, labels: [("code", SignalErrorCode.notRegistered.rawValue)])
+        tokensMinted = registry.makeCounter(descriptor: Self.descriptor("tokens_minted", unit: "total", help: "Room tokens issued by POST /token."))
         tokenRequestsUnauthorized = registry.makeCounter(
-            name: "signal_token_requests_unauthorized_total", help: "POST /token requests answered 401 (no or a wrong admin secret).")
+            descriptor: Self.descriptor(
+                "token_requests_unauthorized", unit: "total", help: "POST /token requests answered 401 (no or a wrong admin secret)."))
         tokenVerifyDuration = registry.makeDurationHistogram(
-            name: "signal_token_verify_duration_seconds",
-            buckets: [.microseconds(25), .microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500),
-                      .milliseconds(1), .milliseconds(5)],
-            help: "Time to verify a /signal room token (Ed25519 and claims) during the upgrade.")
+            descriptor: Self.descriptor(
+                "token_verify_duration", unit: "seconds", help: "Time to verify a /signal room token (Ed25519 and claims) during the upgrade."),
+            buckets: [
+                .microseconds(25), .microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1),
+                .milliseconds(5),
+            ])
         relayDuration = registry.makeDurationHistogram(
-            name: "signal_relay_duration_seconds",
-            buckets: [.microseconds(5), .microseconds(10), .microseconds(25), .microseconds(50), .microseconds(100),
-                      .microseconds(250), .milliseconds(1), .milliseconds(10)],
-            help: "Time from a relayed message's arrival to its hand-off to the target socket; 1 message in \(Self.relayTimingInterval) is timed.")
+            descriptor: Self.descriptor(
+                "relay_duration", unit: "seconds",
+                help: "Time from a relayed message's arrival to its hand-off to the target socket; "
+                    + "1 message in \(Self.relayTimingInterval) is timed."),
+            buckets: [
+                .microseconds(5), .microseconds(10), .microseconds(25), .microseconds(50), .microseconds(100), .microseconds(250),
+                .milliseconds(1), .milliseconds(10),
+            ])
     }
 
     /// Makes ``factory`` the process's swift-metrics backend, so that what records through
@@ -106,13 +116,13 @@ public final class SignalMetrics: Sendable {
 
     /// A socket closed with `code`; a code that refused its admission counts as such too.
     func socketClosed(_ code: CloseCode) {
-        registry.makeCounter(name: "signal_sockets_closed_total", labels: [("code", code.metricLabel)], help: Self.closedHelp).increment()
+        registry.makeCounter(descriptor: Self.socketsClosed, labels: [("code", code.metricLabel)]).increment()
         if let reason = code.admissionRefusalReason { admissionRefused(reason) }
     }
 
     /// A socket or an upgrade was refused admission for `reason`.
     func admissionRefused(_ reason: String) {
-        registry.makeCounter(name: "signal_admissions_refused_total", labels: [("reason", reason)], help: Self.refusedHelp).increment()
+        registry.makeCounter(descriptor: Self.admissionsRefused, labels: [("reason", reason)]).increment()
     }
 
     /// A socket registered with `role` (`by: 1`), or one that had closed (`by: -1`).
