@@ -1,5 +1,6 @@
 import Foundation
 import NIOWebSocket
+import SignalServer
 import Testing
 
 /// `GET /metrics` over real sockets: the counters and gauges follow the traffic, `METRICS_TOKEN`
@@ -74,7 +75,7 @@ import Testing
 
             let secret = ["x-admin-secret": TestServer.adminSecret]
             for _ in 0..<2 {
-                #expect(try await server.http("POST", "/token", headers: secret, body: #"{"subject":"r"}"#).status == 201)
+                #expect(try await server.http("POST", "/token", headers: secret, body: #"{"ttl":"1h","subject":"r"}"#).status == 201)
             }
             #expect(try await server.http("POST", "/token", headers: ["x-admin-secret": "wrong-secret-0123456789"]).status == 401)
             scrape = try await Self.scrape(server)
