@@ -3,6 +3,7 @@ import HTTPTypes
 import HummingbirdCore
 public import Logging
 import NIOCore
+import Prometheus
 public import Signaling
 import Synchronization
 import Foundation
@@ -21,6 +22,8 @@ public final class SignalService: Sendable {
     public var directory: any PeerDirectory { sessionSettings.directory }
     /// The logger for connection and start-up lines.
     public let logger: Logger
+    /// The service's Prometheus metrics, served at `GET /metrics`; `nil` with `METRICS=false`.
+    public let metrics: SignalMetrics?
 
     let tokenVerifier: TokenVerifier?
     /// `POST /token`, when authentication is on.
@@ -48,11 +51,14 @@ public final class SignalService: Sendable {
     public init(configuration: SignalConfiguration, directory: (any PeerDirectory)? = nil, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
+        let metrics = configuration.metrics ? SignalMetrics() : nil
+        self.metrics = metrics
         self.tokenVerifier = configuration.tokenVerifier
         if case .enabled(_, let adminSecret) = configuration.authentication, let issuer = configuration.tokenIssuerService {
             self.tokenEndpoint = TokenEndpoint(
                 issuer: issuer, adminSecret: adminSecret, maximumTTL: configuration.maxTokenTTL,
-                requestRate: RateLimitTable(rate: configuration.tokenRate), failureRate: RateLimitTable(rate: configuration.adminFailureRate))
+                requestRate: RateLimitTable(rate: configuration.tokenRate), failureRate: RateLimitTable(rate: configuration.adminFailureRate),
+                metrics: metrics)
         } else {
             self.tokenEndpoint = nil
         }
@@ -169,11 +175,28 @@ public final class SignalService: Sendable {
     /// The 503 of `/ready` and of upgrades while the server drains.
     static let drainingError = SignalHTTPError(.serviceUnavailable, "the server is shutting down")
 
-    /// Adds `/health`, `/ready`, `/openapi.yaml`, `/signal` for requests that were not upgraded (426, or 503 while
+    /// How a `/signal` request is admitted (``Admission/decide(_:verifier:now:)``); the time a
+    /// token takes to verify goes to `signal_token_verify_duration_seconds`.
+    func admission(for request: Admission.Request) -> Admission {
+        guard let metrics, tokenVerifier != nil, let token = request.token, !token.isEmpty else {
+            return Admission.decide(request, verifier: tokenVerifier)
+        }
+        let start = ContinuousClock.now
+        let admission = Admission.decide(request, verifier: tokenVerifier)
+        metrics.tokenVerifyDuration.record(ContinuousClock.now - start)
+        return admission
+    }
+
+    /// Adds `/health`, `/ready`, `/openapi.yaml`, `/metrics` (unless `METRICS=false`, with Hummingbird's
+    /// `MetricsMiddleware` for every request), `/signal` for requests that were not upgraded (426, or 503 while
     /// draining or at the socket limit), `/public-key`, `/.well-known/jwks.json`, `/token`, `/revoke` and (unless
-    /// `DEMO_PAGE=false`) `/demo`, `/turn-credentials` when TURN is on, `HEAD` for every `GET` route, and the JSON error shape for
-    /// every error, the 404 for unknown routes included.
+    /// `DEMO_PAGE=false`) `/demo`, `/turn-credentials` when TURN is on, `HEAD` for every `GET` route, the CORS headers of
+    /// `ALLOWED_ORIGINS`, and the JSON error shape for every error, the 404 for unknown routes included.
     public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
+        if metrics != nil {
+            // Outermost, so it records the status each error became.
+            router.add(middleware: MetricsMiddleware<Context>())
+        }
         if let origins = configuration.allowedOrigins {
             // Outside the error middleware, so that error responses carry the CORS headers too.
             router.add(middleware: AllowedOriginsMiddleware<Context>(origins: origins))
@@ -203,6 +226,11 @@ public final class SignalService: Sendable {
         }
         if configuration.demoPage {
             get("/demo") { _ in DemoPage.response() }
+        }
+        if let metrics {
+            let endpoint = MetricsEndpoint(service: self, metrics: metrics, token: configuration.metricsToken.map(AdminSecret.init))
+            router.get("/metrics") { request, _ in try await endpoint.respond(to: request) }
+            router.head("/metrics") { request, _ in try await endpoint.respond(to: request).createHeadResponse() }
         }
         guard case .enabled(let keys, _) = configuration.authentication else { return }
         let publicJWK = keys.jwk.publicJSON

@@ -170,7 +170,7 @@ import Testing
         _ = sender.messageReceived(message(#"{"type":"register"}"#), now: start)
         let offer = #"{"type":"offer","to":"b","sdp":"v=0"}"#
         for headroom in [sender.messageHeadroom, 0] {
-            guard case .deliver(let frame, let to) = sender.messageReceived(message(offer, headroom: headroom), now: start) else {
+            guard case .deliver(let frame, let to, _) = sender.messageReceived(message(offer, headroom: headroom), now: start) else {
                 Issue.record("expected a delivery")
                 return
             }
@@ -179,7 +179,7 @@ import Testing
         }
         // A client-supplied sender is overwritten.
         let forged = #"{"type":"answer","from":"z","fromRole":"consumer","to":"b"}"#
-        guard case .deliver(let frame, _) = sender.messageReceived(message(forged), now: start) else {
+        guard case .deliver(let frame, _, _) = sender.messageReceived(message(forged), now: start) else {
             Issue.record("expected a delivery")
             return
         }
@@ -193,7 +193,7 @@ import Testing
         _ = sender.messageReceived(message(#"{"type":"register"}"#), now: start)
         let offer = message(#"{"type":"offer","to":"b","sdp":"v=0"}"#, headroom: sender.messageHeadroom)
         let arrived = offer.withVeryUnsafeBytes { UInt(bitPattern: $0.baseAddress) }
-        guard case .deliver(let frame, _) = sender.messageReceived(consume offer, now: start) else {
+        guard case .deliver(let frame, _, _) = sender.messageReceived(consume offer, now: start) else {
             Issue.record("expected a delivery")
             return
         }

@@ -136,5 +136,11 @@ extension SignalConfiguration {
         ConfigurationSetting(
             "TLS_KEY_FILE", \.tlsKeyFile, .text(valueName: "path"), unset: "unset: plain HTTP",
             help: "PEM private key of TLS_CERT_FILE's certificate; SIGHUP re-reads it. Requires TLS_CERT_FILE."),
+        ConfigurationSetting(
+            "METRICS", \.configuration.metrics, .boolean,
+            help: "Keep Prometheus metrics and serve them at GET /metrics; off: nothing is counted and the route answers 404."),
+        ConfigurationSetting(
+            "METRICS_TOKEN", \.configuration.metricsToken, .text(valueName: "token"), unset: "unset: no token", secret: true,
+            help: "Bearer token GET /metrics requires (Authorization: Bearer <token>); unset: /metrics is open."),
     ]
 }

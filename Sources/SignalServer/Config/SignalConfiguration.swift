@@ -102,6 +102,11 @@ public struct SignalConfiguration: Sendable {
     /// this certificate, which SIGHUP reloads; `nil`: plain HTTP. A reference: copies of this
     /// configuration share it, and its reloads.
     public var tls: ReloadableTLSContext?
+    /// `METRICS`: whether the server keeps metrics and serves them at `GET /metrics`; when
+    /// `false` nothing is counted and the route answers the JSON 404.
+    public var metrics = true
+    /// `METRICS_TOKEN`: when set, `GET /metrics` requires it as `Authorization: Bearer`.
+    public var metricsToken: String?
 
     /// The longest `DRAIN_TIMEOUT`: the drain and the closing of every socket fit in the ten
     /// seconds a process gets between SIGTERM and SIGKILL.

@@ -104,6 +104,7 @@ final class TokenMintingHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func respond(context: ChannelHandlerContext, status: HTTPResponse.Status, headers: HTTPFields, body: ByteBuffer, keepAlive: Bool) {
+        endpoint.metrics?.pipelineRequestAnswered(route: TokenEndpoint.path, method: "POST", status: status.code)
         context.respond(status: status, headers: headers, body: body, close: !keepAlive)
     }
 }

@@ -120,7 +120,12 @@ final class UpgradeNegotiator: ChannelInboundHandler, RemovableChannelHandler {
             becomeHTTP(context: context, data)
             return
         }
-        if let refusal = Self.handshakeFault(head) ?? service.upgradeRefusal ?? admissionRefusal(of: head, to: target, channel: context.channel) {
+        let refusal: (error: SignalHTTPError, reason: String?)? =
+            Self.handshakeFault(head).map { ($0, nil) }
+            ?? service.upgradeRefusal.map { ($0, service.isDraining ? "draining" : "socket_limit") }
+            ?? admissionRefusal(of: head, to: target, channel: context.channel)
+        if let (refusal, reason) = refusal {
+            if let reason { service.metrics?.admissionRefused(reason) }
             logger.debug(
                 "refused a WebSocket upgrade",
                 metadata: ["conn": .string(connection), "status": "\(refusal.status.code)", "reason": "\(refusal.message)"])
@@ -136,15 +141,16 @@ final class UpgradeNegotiator: ChannelInboundHandler, RemovableChannelHandler {
     /// Why this client may not open another socket, if it may not: a page of an origin
     /// `ALLOWED_ORIGINS` does not list (403), an address at `MAX_CONNECTIONS_PER_IP` (429), or for a
     /// `/signal` socket without a token (auth on), a full ``TokenlessBudget`` (503, or 429 for the
-    /// address's share). Takes the token-less place when there is one.
-    private func admissionRefusal(of head: HTTPRequestHead, to target: Target, channel: any Channel) -> SignalHTTPError? {
+    /// address's share), with the refusal's `reason` label of `signal_admissions_refused_total`.
+    /// Takes the token-less place when there is one.
+    private func admissionRefusal(of head: HTTPRequestHead, to target: Target, channel: any Channel) -> (SignalHTTPError, reason: String?)? {
         let client = service.trustedProxies.client(peer: channel.remoteAddress, headers: head.headers)
         slot.attribute(to: client)
         if case .signal = target, !service.allowsOrigin(head.headers.first(name: "Origin")) {
-            return SignalService.originError
+            return (SignalService.originError, "origin")
         }
         if service.connectionsPerAddress.count(client) > service.configuration.maxConnectionsPerIP {
-            return SignalService.addressLimitError
+            return (SignalService.addressLimitError, "address_limit")
         }
         guard case .signal = target else { return nil }
         guard let budget = service.tokenlessBudget, SignalQuery.admissionRequest(from: head.uri).token?.isEmpty ?? true else { return nil }
@@ -153,9 +159,9 @@ final class UpgradeNegotiator: ChannelInboundHandler, RemovableChannelHandler {
             tokenlessPlace = place
             return nil
         case .failure(.full):
-            return SignalService.tokenlessLimitError
+            return (SignalService.tokenlessLimitError, "tokenless_limit")
         case .failure(.addressFull):
-            return SignalService.tokenlessAddressLimitError
+            return (SignalService.tokenlessAddressLimitError, "tokenless_address_limit")
         }
     }
 
@@ -232,12 +238,12 @@ final class UpgradeNegotiator: ChannelInboundHandler, RemovableChannelHandler {
                         // After the 101 has gone out: a refusal reaches the client as a close code.
                         let request = SignalQuery.admissionRequest(from: head.uri)
                         let machine = SignalSessionStateMachine(
-                            admission: Admission.decide(request, verifier: service.tokenVerifier), request: request,
+                            admission: service.admission(for: request), request: request,
                             peer: SignalPeer(channel: channel), settings: service.sessionSettings)
                         try channel.pipeline.syncOperations.addHandler(
                             SignalSession(
                                 service: service, connectionCount: slot.handOver(), tokenlessPlace: tokenlessPlace, machine: machine,
-                                connection: connection))
+                                connection: connection, eventLoopMetrics: service.metrics?.eventLoopMetrics(for: channel.eventLoop)))
                         return .signal
                     }
                 })

@@ -1,5 +1,6 @@
 import HTTPTypes
 import NIOCore
+import Prometheus
 import Signaling
 
 /// `POST /token`: the admin check, the body's validation and the minted token's JSON, in one
@@ -19,6 +20,8 @@ struct TokenEndpoint: Sendable {
     let requestRate: RateLimitTable
     /// `ADMIN_FAILURE_RATE` per client address: wrong admin secrets.
     let failureRate: RateLimitTable
+    /// Counts mints and wrong secrets; `nil` with `METRICS=false`.
+    let metrics: SignalMetrics?
 
     /// Refuses a request from `client` over `TOKEN_RATE`, or from an address whose wrong
     /// secrets used up `ADMIN_FAILURE_RATE` (429 with `Retry-After`: checked before the secret,
@@ -34,6 +37,7 @@ struct TokenEndpoint: Sendable {
         }
         guard let presented, adminSecret.matches(presented) else {
             _ = failureRate.take(for: client)
+            metrics?.tokenRequestsUnauthorized.increment()
             throw SignalHTTPError(.unauthorized, "Unauthorized")
         }
     }
@@ -54,6 +58,7 @@ struct TokenEndpoint: Sendable {
             throw SignalHTTPError(.badRequest, error.message)
         }
         let issued = issuer.issue(subject: request.subject, timeToLive: request.timeToLive)
+        metrics?.tokensMinted.increment()
         var json = ByteBuffer()
         json.reserveCapacity(minimumWritableBytes: issued.token.utf8.count + request.subject.utf8.count + 64)
         json.writeStaticString(#"{"token":"#)

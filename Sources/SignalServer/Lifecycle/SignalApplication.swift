@@ -49,6 +49,9 @@ public enum SignalApplication {
         let loops = configuration.eventLoopCount ?? EventLoopCount.forThisProcess()
         let eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: loops)
         let service = SignalService(configuration: configuration, logger: logger)
+        // This is the whole process: Hummingbird's MetricsMiddleware records through the
+        // process-wide MetricsSystem, so it goes to this service's registry too.
+        service.metrics?.bootstrapMetricsSystem()
         let application = make(service: service, eventLoopGroup: eventLoopGroup) { channel in
             onListening(channel.localAddress?.port ?? configuration.port)
         }

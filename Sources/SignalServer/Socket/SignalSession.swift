@@ -37,17 +37,22 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
     // scheduled callback costs no promise and no closure, which matters at 19,000 idle sockets.
     private var timer: NIOScheduledCallback?
     private var context: ChannelHandlerContext?
+    /// The per-message counters of this socket's event loop; `nil` with `METRICS=false`.
+    private let eventLoopMetrics: EventLoopMetrics?
+    /// The role counted in `signal_registered_peers` for this socket, once it registered.
+    private var countedRole: PeerRole?
 
     /// A session for a socket whose admission was decided when it upgraded.
     init(
         service: SignalService, connectionCount: ConnectionSlot.Counted?, tokenlessPlace: TokenlessPlace?,
-        machine: SignalSessionStateMachine, connection: String
+        machine: SignalSessionStateMachine, connection: String, eventLoopMetrics: EventLoopMetrics?
     ) {
         self.service = service
         self.connectionCount = connectionCount
         self.tokenlessPlace = tokenlessPlace
         self.connection = connection
         self.machine = machine
+        self.eventLoopMetrics = eventLoopMetrics
     }
 
     // MARK: - Channel events
@@ -67,6 +72,10 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
         if let connectionCount { service.connectionClosed(from: connectionCount.address) }
         tokenlessPlace?.release()
         let code = machine.closeCode ?? .abnormalClosure
+        if let metrics = service.metrics {
+            metrics.socketClosed(code)
+            if let countedRole { metrics.registeredPeers(countedRole, change: -1) }
+        }
         service.logger.info(
             machine.wasAdmitted ? "socket closed" : "socket refused",
             metadata: [
@@ -186,13 +195,15 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
         switch action {
         case .none:
             return
-        case .deliver(let frame, let target):
+        case .deliver(let frame, let target, let kind):
             target.deliver(frame)
+            eventLoopMetrics?.relayed(kind, receivedAt: machine.lastHeard)
         case .send(let frame):
             // A server-list answers a consumer that proved itself (with auth on, a verified
             // consumer token): it no longer counts as a socket without a credential.
             if case .serverList = frame { tokenlessPlace?.release() }
             send(frame, context: context)
+            if eventLoopMetrics != nil { count(frame) }
         case .admitted(let replaced, let due):
             replaced?.close(.replaced)
             service.logger.info(
@@ -230,6 +241,21 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
             armTimer(at: due, context: context)
         case .closeConnection:
             context.close(promise: nil)
+        }
+    }
+
+    /// Counts an `error` frame by its code, and the socket's role when the frame is the list that
+    /// answers its `register`.
+    private func count(_ frame: ServerFrame) {
+        switch frame {
+        case .error(let code, _):
+            eventLoopMetrics?.errorSent(code)
+        case .peerList, .serverList:
+            guard countedRole == nil, let role = machine.registeredRole else { return }
+            countedRole = role
+            service.metrics?.registeredPeers(role, change: 1)
+        case .authError:
+            return
         }
     }
 

@@ -21,8 +21,8 @@ public struct SignalSessionStateMachine {
         case admitted(replacing: (any PeerConnection)?, timerAt: NIODeadline)
         /// Send this frame to the client.
         case send(ServerFrame)
-        /// Send this stamped relay frame to another socket.
-        case deliver(ByteBuffer, to: any PeerConnection)
+        /// Send this stamped relay frame, a message of type `kind`, to another socket.
+        case deliver(ByteBuffer, to: any PeerConnection, kind: RelayEnvelope.Kind)
         /// Answer a client's ping with a pong carrying `payload`.
         case pong(payload: ByteBuffer)
         /// Send a ping and arm the timer.
@@ -98,7 +98,8 @@ public struct SignalSessionStateMachine {
     /// The nodeId: the admitted one, or for a refused socket the one it asked for (`""` if none).
     public let nodeId: String
     private var phase: Phase
-    private var lastHeard = NIODeadline.uptimeNanoseconds(0)
+    /// When the socket last heard from the client: the arrival of the frame being handled.
+    public private(set) var lastHeard = NIODeadline.uptimeNanoseconds(0)
     private var registerDeadline = NIODeadline.distantFuture
     private var nextPing = NIODeadline.distantFuture
     /// `MESSAGE_RATE` for this socket.
@@ -133,6 +134,12 @@ public struct SignalSessionStateMachine {
 
     /// Whether the socket ever held its key in the directory.
     public private(set) var wasAdmitted = false
+
+    /// The role the socket registered with, while it is registered.
+    public var registeredRole: PeerRole? {
+        guard case .registered(let role, _) = phase else { return nil }
+        return role
+    }
 
     /// Whether incoming messages are still handled (the socket is neither closing nor closed).
     public var isOpen: Bool {
@@ -389,7 +396,7 @@ public struct SignalSessionStateMachine {
                 frame.withUnsafeReadableBytes { splice.write($0, envelope: envelope, into: &copy) }
                 frame = copy
             }
-            return .deliver(frame, to: target)
+            return .deliver(frame, to: target, kind: envelope.kind)
         case .peerNotFound:
             return .send(.error(.peerNotFound, "Peer \(envelope.target) is not connected"))
         case .refused:
