@@ -1,5 +1,6 @@
 import Foundation
 import SignalServer
+import Signaling
 import Testing
 
 /// SPEC § WebSocket `/signal`, Registry: keys, replacement, 4409, rooms.
