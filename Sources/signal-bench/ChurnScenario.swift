@@ -1,4 +1,5 @@
 import NIOCore
+import NIOPosix
 import Synchronization
 
 /// `churn` (the soak's first phase): N connect → `register` → `peer-list` → close cycles, C at
@@ -23,8 +24,7 @@ enum ChurnScenario {
     /// Runs `cycles` cycles (or until `maximumSeconds` pass), each in one of `concurrency` rooms.
     static func run(_ bench: BenchTarget, cycles: Int, concurrency: Int, maximumSeconds: Double) async throws -> Result {
         let rssBefore = bench.server?.residentKiB()
-        let next = Atomic<Int>(0)
-        let failures = Atomic<Int>(0)
+        let tally = ChurnTally()
         // One token per worker's room, minted before the clock starts; nodeIds change every cycle.
         let targets = (0..<concurrency).map { bench.target(room: "churn-\($0)", nodeId: "node") }
         let started = ContinuousClock.now
@@ -33,7 +33,7 @@ enum ChurnScenario {
             for worker in 0..<concurrency {
                 group.addTask {
                     while ContinuousClock.now < deadline {
-                        let index = next.add(1, ordering: .relaxed).oldValue
+                        let index = tally.next.add(1, ordering: .relaxed).oldValue
                         guard index < cycles else { return }
                         let socket = RegisteredSocket(loop: bench.group.next())
                         do {
@@ -41,11 +41,11 @@ enum ChurnScenario {
                             do {
                                 try await socket.registered.futureResult.get()
                             } catch {
-                                failures.add(1, ordering: .relaxed)
+                                tally.failures.add(1, ordering: .relaxed)
                             }
                             try? await channel.close()
                         } catch {
-                            failures.add(1, ordering: .relaxed)
+                            tally.failures.add(1, ordering: .relaxed)
                         }
                     }
                 }
@@ -53,10 +53,10 @@ enum ChurnScenario {
         }
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        let completed = min(next.load(ordering: .relaxed), cycles)
+        let completed = min(tally.next.load(ordering: .relaxed), cycles)
         var problems: [String] = []
         if completed < cycles { problems.append("only \(completed) of \(cycles) cycles within \(maximumSeconds) s") }
-        let failed = failures.load(ordering: .relaxed)
+        let failed = tally.failures.load(ordering: .relaxed)
         if failed > 0 { problems.append("\(failed) cycles failed") }
 
         var rssAfter: Int?
@@ -79,4 +79,10 @@ enum ChurnScenario {
             cyclesPerSecond: Double(completed) / seconds, failures: failed,
             serverRSSBeforeKiB: rssBefore, serverRSSAfterKiB: rssAfter, passed: problems.isEmpty, problems: problems)
     }
+}
+
+/// Progress shared by the churning tasks.
+private final class ChurnTally: Sendable {
+    let next = Atomic<Int>(0)
+    let failures = Atomic<Int>(0)
 }
