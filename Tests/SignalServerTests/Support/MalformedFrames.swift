@@ -7,29 +7,21 @@ struct MalformedFrames {
     struct Stream {
         var bytes: [UInt8]
         var frames: Int
-        /// Whether the stream ends in a frame cut short (the server waits for the rest until we close).
-        var isTruncated: Bool
     }
 
     var generator: SeededGenerator
 
     /// The upgrade request, then `count` frames that leave the socket open (garbage JSON, frames
     /// the protocol refuses with an error reply, pings and pongs), then one frame the server must
-    /// close on (a reserved opcode, an unmasked or binary frame, invalid UTF-8, an oversize or
-    /// bad length, a bad close code, a stray continuation, an oversized control frame) or one cut
-    /// short. `query` is the upgrade's query string; `registering` sends a `register` first.
+    /// refuse (a reserved opcode, an unmasked frame, invalid UTF-8, an oversize length, a bad
+    /// close code, a stray continuation, an oversized control frame, RSV bits) or one cut short.
+    /// `query` is the upgrade's query string; `registering` sends a `register` first.
     mutating func stream(query: String, registering: Bool, count: Int) -> Stream {
         var bytes = Array(Self.upgradeRequest(query: query, key: randomBytes(16)).utf8)
         if registering { bytes += frame(opcode: 0x1, payload: Array(#"{"type":"register","role":"normal"}"#.utf8)) }
         for _ in 0..<count { bytes += survivableFrame() }
-        let (last, isTruncated) = closingFrame()
-        bytes += last
-        if !isTruncated {
-            // Whatever the random last frame did, a binary frame always closes (1003): the
-            // server has read the whole stream once the socket is closed.
-            bytes += frame(opcode: 0x2, payload: randomBytes(8))
-        }
-        return Stream(bytes: bytes, frames: count + (isTruncated ? 1 : 2) + (registering ? 1 : 0), isTruncated: isTruncated)
+        bytes += closingFrame()
+        return Stream(bytes: bytes, frames: count + 1 + (registering ? 1 : 0))
     }
 
     static func upgradeRequest(query: String, key: [UInt8]) -> String {
@@ -73,22 +65,22 @@ struct MalformedFrames {
         }
     }
 
-    private mutating func closingFrame() -> ([UInt8], isTruncated: Bool) {
+    private mutating func closingFrame() -> [UInt8] {
         switch Int.random(in: 0..<10, using: &generator) {
-        case 0: return (frame(opcode: [3, 4, 5, 6, 7, 0xB, 0xC, 0xD, 0xE, 0xF].randomElement(using: &generator)!, payload: randomBytes(5)), false)
-        case 1: return (frame(opcode: 0x1, payload: Array(#"{"type":"heartbeat"}"#.utf8), masked: false), false)
-        case 2: return (frame(opcode: 0x1, payload: [0x7B, 0xC3, 0x28, 0xFF, 0xFE, 0x7D]), false)
+        case 0: return frame(opcode: [3, 4, 5, 6, 7, 0xB, 0xC, 0xD, 0xE, 0xF].randomElement(using: &generator)!, payload: randomBytes(5))
+        case 1: return frame(opcode: 0x1, payload: Array(#"{"type":"heartbeat"}"#.utf8), masked: false)
+        case 2: return frame(opcode: 0x1, payload: [0x7B, 0xC3, 0x28, 0xFF, 0xFE, 0x7D])
         case 3:
             // A 64-bit length far over any limit, with a few bytes of the promised payload.
-            return ([0x81, 0xFF] + withUnsafeBytes(of: UInt64.random(in: 1 << 32...1 << 62, using: &generator).bigEndian, Array.init) + randomBytes(20), false)
-        case 4: return (frame(opcode: 0x8, payload: withUnsafeBytes(of: UInt16.random(in: 0...999, using: &generator).bigEndian, Array.init)), false)
-        case 5: return (frame(opcode: 0x0, payload: randomBytes(10)), false)
-        case 6: return (frame(opcode: 0x9, payload: randomBytes(200)), false)
-        case 7: return (frame(opcode: 0x1, payload: Array(#"{"type":"heartbeat"}"#.utf8), rsv: UInt8.random(in: 1...7, using: &generator)), false)
-        case 8: return (frame(opcode: 0x8, payload: [0x03]), false)
+            return [0x81, 0xFF] + withUnsafeBytes(of: UInt64.random(in: 1 << 32...1 << 62, using: &generator).bigEndian, Array.init) + randomBytes(20)
+        case 4: return frame(opcode: 0x8, payload: withUnsafeBytes(of: UInt16.random(in: 0...999, using: &generator).bigEndian, Array.init))
+        case 5: return frame(opcode: 0x0, payload: randomBytes(10))
+        case 6: return frame(opcode: 0x9, payload: randomBytes(200))
+        case 7: return frame(opcode: 0x1, payload: Array(#"{"type":"heartbeat"}"#.utf8), rsv: UInt8.random(in: 1...7, using: &generator))
+        case 8: return frame(opcode: 0x8, payload: [0x03])
         default:
             let whole = frame(opcode: 0x1, payload: Array(String(repeating: "x", count: 300).utf8))
-            return (Array(whole.prefix(Int.random(in: 1..<whole.count, using: &generator))), true)
+            return Array(whole.prefix(Int.random(in: 1..<whole.count, using: &generator)))
         }
     }
 
