@@ -107,6 +107,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // libFuzzer targets over the core's parsers; `scripts/fuzz` builds it with
+        // `--sanitize=fuzzer` and `-DSIGNAL_FUZZ`, a plain build replays inputs instead.
+        .executableTarget(
+            name: "signal-fuzz",
+            dependencies: ["Signaling"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "SignalingTests",
             dependencies: ["Signaling", .product(name: "NIOCore", package: "swift-nio")],

@@ -18,11 +18,14 @@ final class RawHTTPClient: ChannelInboundHandler {
 
     private let request: ByteBuffer
     private let delegate: any Delegate
+    private let resendDelay: TimeAmount
     private var pending = ByteBuffer()
 
-    init(request: ByteBuffer, delegate: any Delegate) {
+    /// A client that sends `request` again `resendDelay` after each response the delegate keeps.
+    init(request: ByteBuffer, delegate: any Delegate, resendDelay: TimeAmount = .zero) {
         self.request = request
         self.delegate = delegate
+        self.resendDelay = resendDelay
     }
 
     /// A request with a body, ready to write repeatedly.
@@ -59,7 +62,12 @@ final class RawHTTPClient: ChannelInboundHandler {
             pending.moveReaderIndex(to: headEnd.upperBound)
             let body = pending.readSlice(length: length)!
             if delegate.response(status: status, body: body.readableBytesView) {
-                context.writeAndFlush(wrapOutboundOut(request), promise: nil)
+                if resendDelay > .zero {
+                    let (request, loopBound) = (request, NIOLoopBound(context, eventLoop: context.eventLoop))
+                    context.eventLoop.scheduleTask(in: resendDelay) { loopBound.value.writeAndFlush(NIOAny(request), promise: nil) }
+                } else {
+                    context.writeAndFlush(wrapOutboundOut(request), promise: nil)
+                }
             } else {
                 context.close(promise: nil)
                 return

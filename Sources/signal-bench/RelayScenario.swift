@@ -94,8 +94,10 @@ final class RelayPair: @unchecked Sendable {
     private let tally: RelayTally
     private let offerToB: ByteBuffer
     private let offerToA: ByteBuffer
-    private var a: RawWebSocket?
-    private var b: RawWebSocket?
+    // Weak: each socket's handler holds this pair through its delegate; strong references back
+    // would keep both alive after their channels close (LeakSanitizer reported the cycle).
+    private weak var a: RawWebSocket?
+    private weak var b: RawWebSocket?
     private var registered = 0
     private var sentAt = ContinuousClock.now
 

@@ -44,6 +44,11 @@ final class RawConnection: Sendable {
         try await send(Array(text.utf8))
     }
 
+    /// Ends our side's writing (a FIN after everything sent) and keeps reading.
+    func finishWriting() async {
+        try? await channel.close(mode: .output)
+    }
+
     /// Closes our side.
     func close() async {
         try? await channel.close()

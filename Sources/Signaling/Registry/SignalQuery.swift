@@ -1,15 +1,14 @@
-import Signaling
-
-/// Reads the admission parameters from a `/signal` request target.
-enum SignalQuery {
+/// Reads the admission parameters from a `/signal` request target (no HTTP: just the target's
+/// form-encoded query, which the server's edge hands over as a string).
+public enum SignalQuery {
     /// The path part of a request target, without the query.
-    static func path(of uri: String) -> Substring {
+    public static func path(of uri: String) -> Substring {
         uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
     }
 
     /// `token`, `room` and `nodeId`, form-decoded (`%xx` and `+`) the way `URLSearchParams`
     /// does: the first occurrence wins, and a malformed escape is kept as written.
-    static func admissionRequest(from uri: String) -> Admission.Request {
+    public static func admissionRequest(from uri: String) -> Admission.Request {
         var request = Admission.Request()
         let parts = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         guard parts.count == 2 else { return request }
