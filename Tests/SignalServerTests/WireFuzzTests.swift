@@ -1,4 +1,6 @@
 import Foundation
+import SignalServer
+import Signaling
 import Synchronization
 import Testing
 
@@ -9,7 +11,13 @@ import Testing
     static let framesPerConnection = 150
 
     @Test func malformedFramesFromManySocketsCostAHealthyPairNothing() async throws {
-        try await TestServer.with { server in
+        // Every socket comes from 127.0.0.1 and the pair relays as fast as it can: the per-address
+        // and per-socket limits (wire-tested on their own) are lifted, so every malformed frame lands.
+        try await TestServer.with({
+            $0.messageRate = Rate(1_000_000, per: TimeToLive(seconds: 1))
+            $0.maxConnectionsPerIP = 100_000
+            $0.maxTokenlessSocketsPerIP = 100_000
+        }) { server in
             let (alice, _) = try await server.joinNormal(room: "healthy", nodeId: "a")
             let (bob, _) = try await server.joinNormal(room: "healthy", nodeId: "b")
             let attackIsOver = Flag()

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import NIOCore
 import NIOHTTP1
+import Signaling
 
 /// Serves `POST /token` from the connection's pipeline, on its event loop, through the same
 /// ``TokenEndpoint`` as the router's route.
