@@ -36,6 +36,8 @@ final class TokenMintingHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private let endpoint: TokenEndpoint
     private let trustedProxies: TrustedProxies
     private var state = State.forwarding
+    /// This connection's request counters by status, looked up in the registry once each.
+    private var answeredCounters: [Int: SignalMetrics.PipelineRequestCounters] = [:]
     /// Requests handed to the router whose response has not ended yet.
     private var routerResponsesOwed = 0
 
@@ -105,7 +107,12 @@ final class TokenMintingHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func respond(context: ChannelHandlerContext, status: HTTPResponse.Status, headers: HTTPFields, body: ByteBuffer, keepAlive: Bool) {
-        endpoint.metrics?.pipelineRequestAnswered(route: TokenEndpoint.path, method: "POST", status: status.code)
+        if let metrics = endpoint.metrics {
+            if answeredCounters[status.code] == nil {
+                answeredCounters[status.code] = metrics.pipelineRequestCounters(route: TokenEndpoint.path, method: "POST", status: status.code)
+            }
+            answeredCounters[status.code]?.increment()
+        }
         context.respond(status: status, headers: headers, body: body, close: !keepAlive)
     }
 }

@@ -42,6 +42,6 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
         bytes.withUnsafeBytes { raw in
             _ = inet_ntop(bytes.count == 4 ? AF_INET : AF_INET6, raw.baseAddress, &text, socklen_t(text.count))
         }
-        return String(cString: text)
+        return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

@@ -27,9 +27,11 @@ public struct TrustedProxies: Sendable {
     /// The client's address for a request from `peer` with these header values (each element
     /// one header line); `nil` only when the peer has no IP address (a Unix-domain socket) and
     /// no trusted header names one.
-    public func client(peer: IPAddress?, forwarded: [String], forwardedFor: [String]) -> IPAddress? {
-        guard let peer, trusts(peer) else { return peer }
-        let hops = forwarded.isEmpty ? Self.forwardedForHops(forwardedFor) : Self.forwardedHops(forwarded)
+    /// The headers are read only when the peer is trusted.
+    public func client(peer: IPAddress?, forwarded: @autoclosure () -> [String], forwardedFor: @autoclosure () -> [String]) -> IPAddress? {
+        guard let peer, !ranges.isEmpty, trusts(peer) else { return peer }
+        let forwarded = forwarded()
+        let hops = forwarded.isEmpty ? Self.forwardedForHops(forwardedFor()) : Self.forwardedHops(forwarded)
         guard !hops.isEmpty else { return peer }
         for hop in hops.reversed() {
             // A hop a trusted proxy wrote that is not an address (`unknown`, an obfuscated

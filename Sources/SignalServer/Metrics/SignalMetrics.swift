@@ -122,15 +122,28 @@ public final class SignalMetrics: Sendable {
         if let reason = code.admissionRefusalReason { admissionRefused(reason) }
     }
 
-    /// A request answered in the connection's pipeline (``TokenMintingHandler``), which
-    /// Hummingbird's `MetricsMiddleware` never sees, counted into the same
-    /// `signal_http_requests_total` (and, from 400 on, `signal_http_request_errors_total`) series.
-    func pipelineRequestAnswered(route: String, method: String, status: Int) {
+    /// The `signal_http_requests_total` (and, from 400 on, `signal_http_request_errors_total`)
+    /// series of a request answered in the connection's pipeline (``TokenMintingHandler``), which
+    /// Hummingbird's `MetricsMiddleware` never sees. The handler keeps them, so the registry is
+    /// looked up once per connection and status, not per request.
+    func pipelineRequestCounters(route: String, method: String, status: Int) -> PipelineRequestCounters {
         let labels = [("route", route), ("method", method), ("status", String(status))]
         // No help text: the series are the ones `MetricsMiddleware` creates, which have none.
-        registry.makeCounter(descriptor: MetricNameDescriptor(metricName: "signal_http_requests_total", unitName: "", helpText: ""), labels: labels).increment()
-        if status >= 400 {
-            registry.makeCounter(descriptor: MetricNameDescriptor(metricName: "signal_http_request_errors_total", unitName: "", helpText: ""), labels: labels).increment()
+        func counter(_ name: String) -> Prometheus.Counter {
+            registry.makeCounter(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: ""), labels: labels)
+        }
+        return PipelineRequestCounters(
+            requests: counter("signal_http_requests_total"), errors: status >= 400 ? counter("signal_http_request_errors_total") : nil)
+    }
+
+    /// The counters one answered status moves (``pipelineRequestCounters(route:method:status:)``).
+    struct PipelineRequestCounters {
+        let requests: Prometheus.Counter
+        let errors: Prometheus.Counter?
+
+        func increment() {
+            requests.increment()
+            errors?.increment()
         }
     }
 

@@ -6,6 +6,15 @@ extension ByteBuffer {
     public mutating func writeJSONString(_ string: String) -> Int {
         let start = writerIndex
         writeInteger(UInt8(ascii: "\""))
+        // Most strings (tokens, ids, timestamps) need no escape: one scan, one copy.
+        let needsNoEscape = string.utf8.withContiguousStorageIfAvailable { bytes in
+            !bytes.contains { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }
+        }
+        if needsNoEscape == true {
+            writeString(string)
+            writeInteger(UInt8(ascii: "\""))
+            return writerIndex - start
+        }
         var pendingStart = string.utf8.startIndex
         var index = pendingStart
         let utf8 = string.utf8
