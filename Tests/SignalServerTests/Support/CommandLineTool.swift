@@ -21,7 +21,12 @@ struct CommandLineTool {
 
     /// The environment every run starts from: nothing the developer's shell or CI may have set.
     static func environment(_ extra: [String: String] = [:]) -> [String: String] {
-        var environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
+        let inherited = ProcessInfo.processInfo.environment
+        var environment = ["PATH": inherited["PATH"] ?? "/usr/bin:/bin"]
+        // Under `scripts/test --sanitizers` the binaries are sanitized too and take the same options.
+        for name in ["ASAN_OPTIONS", "TSAN_OPTIONS"] {
+            environment[name] = inherited[name]
+        }
         environment.merge(extra) { $1 }
         return environment
     }
