@@ -128,7 +128,7 @@ func expectJSONError(
             let connection = try await RawConnection.open(port: server.port)
             try await connection.send(bytes)
             expectJSONError(try await connection.readResponse(), 400)
-            _ = try await connection.readUntilClosed(within: 3)
+            _ = try await connection.readUntilClosed()
         }
     }
 
@@ -142,7 +142,7 @@ func expectJSONError(
                     ? "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: \(filler)\r\n\r\n"
                     : "GET /health?\(filler) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
             expectJSONError(try await connection.readResponse(), 431)
-            _ = try await connection.readUntilClosed(within: 3)
+            _ = try await connection.readUntilClosed()
         }
     }
 }
@@ -155,7 +155,7 @@ func expectJSONError(
             let connection = try await RawConnection.open(port: server.port)
             try await connection.send(webSocketRequest("/signal?room=r", key: nil))
             expectJSONError(try await connection.readResponse(), 400)
-            _ = try await connection.readUntilClosed(within: 3)
+            _ = try await connection.readUntilClosed()
         }
     }
 
