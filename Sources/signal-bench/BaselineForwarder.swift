@@ -4,7 +4,7 @@ import NIOHTTP1
 import NIOPosix
 import NIOWebSocket
 import SignalServer
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The ceiling of our stack on this machine: a bare SwiftNIO WebSocket forwarder with no
 /// JSON, no auth and no registry beyond pairing sockets by room. Its first reply is a fixed
@@ -38,18 +38,18 @@ enum BaselineForwarder {
 
 /// Sockets by room and nodeId.
 final class BaselineRooms: Sendable {
-    private let rooms = Mutex<[String: [String: any Channel]]>([:])
+    private let rooms = NIOLockedValueBox<[String: [String: any Channel]]>([:])
 
     func join(room: String, nodeId: String, channel: any Channel) {
-        rooms.withLock { $0[room, default: [:]][nodeId] = channel }
+        rooms.withLockedValue { $0[room, default: [:]][nodeId] = channel }
     }
 
     func other(room: String, than nodeId: String) -> (any Channel)? {
-        rooms.withLock { $0[room]?.first { $0.key != nodeId }?.value }
+        rooms.withLockedValue { $0[room]?.first { $0.key != nodeId }?.value }
     }
 
     func leave(room: String, nodeId: String) {
-        rooms.withLock { rooms in
+        rooms.withLockedValue { rooms in
             rooms[room]?.removeValue(forKey: nodeId)
             if rooms[room]?.isEmpty == true { rooms.removeValue(forKey: room) }
         }

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import NIOConcurrencyHelpers
 import Synchronization
 
 /// `connect` and `idle`: N sockets, C opening at a time, each TCP + upgrade + token check +
@@ -42,7 +43,7 @@ enum ConnectScenario {
                             let channel = try await bench.connect(requestTarget: targets[index], delegate: socket).get()
                             try await socket.registered.futureResult.get()
                             tally.latency.record(microseconds: microseconds(since: started))
-                            tally.channels.withLock { $0.append(channel) }
+                            tally.channels.withLockedValue { $0.append(channel) }
                         } catch {
                             tally.failures.add(1, ordering: .relaxed)
                         }
@@ -53,7 +54,7 @@ enum ConnectScenario {
         let (wall, cpu) = window.close()
         let rssOpen = bench.server?.residentKiB()
         let healthMilliseconds = try? await HTTPProbe.healthMilliseconds(host: bench.host, port: bench.port, group: bench.group)
-        let open = tally.channels.withLock { $0 }
+        let open = tally.channels.withLockedValue { $0 }
         for channel in open { channel.close(promise: nil) }
         var rssAfter: Int?
         if bench.server != nil {
@@ -77,7 +78,7 @@ private final class ConnectTally: Sendable {
     let next = Atomic<Int>(0)
     let failures = Atomic<Int>(0)
     let latency = LatencyRecorder()
-    let channels = Mutex<[any Channel]>([])
+    let channels = NIOLockedValueBox<[any Channel]>([])
 }
 
 /// Microseconds from `start` to now.

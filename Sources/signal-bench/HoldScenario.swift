@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import NIOConcurrencyHelpers
 import Synchronization
 
 /// `hold` (the soak's second phase, while `silent` processes flood the server with TCP
@@ -72,7 +73,7 @@ enum HoldScenario {
                         if let channel = try? await bench.connect(requestTarget: "/signal?room=hold-\(index)&nodeId=t\(index)", delegate: socket)
                             .get()
                         {
-                            sockets.channels.withLock { $0.append(channel) }
+                            sockets.channels.withLockedValue { $0.append(channel) }
                             let wait = max(until - ContinuousClock.now, .milliseconds(1))
                             _ = try? await withTimeout(wait) { try await socket.answered.futureResult.get() }
                         }
@@ -91,7 +92,7 @@ enum HoldScenario {
         let admitted = sockets.admitted.load(ordering: .relaxed)
         let refused = sockets.refused.load(ordering: .relaxed)
         let closedWhileHeld = sockets.closedAfterAdmission.load(ordering: .relaxed)
-        for channel in sockets.channels.withLock({ $0 }) + pairChannels + [probeChannel] { channel.close(promise: nil) }
+        for channel in sockets.channels.withLockedValue({ $0 }) + pairChannels + [probeChannel] { channel.close(promise: nil) }
 
         let health = probe.latency.summary
         var problems: [String] = []
@@ -170,7 +171,7 @@ private final class TokenlessTally: Sendable {
     let admitted = Atomic<Int>(0)
     let refused = Atomic<Int>(0)
     let closedAfterAdmission = Atomic<Int>(0)
-    let channels = Mutex<[any Channel]>([])
+    let channels = NIOLockedValueBox<[any Channel]>([])
 }
 
 /// A socket upgraded without a token that sends nothing; `answered` completes at the upgrade

@@ -109,10 +109,10 @@ final class RelayPair: @unchecked Sendable {
 
     /// Sends the first offer (called once all pairs are ready).
     func start() {
-        guard let a, let loop = a.context?.eventLoop else { return }
+        guard let loop = a?.context?.eventLoop else { return }
         loop.execute {
             self.sentAt = .now
-            a.send(self.offerToB)
+            self.a?.send(self.offerToB)
         }
     }
 

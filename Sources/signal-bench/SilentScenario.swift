@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import NIOConcurrencyHelpers
 import Synchronization
 
 /// `silent` (load for the soak's hold phase): N TCP connections that never send a byte, held
@@ -30,7 +31,7 @@ enum SilentScenario {
                                 .connectTimeout(.seconds(5))
                                 .connect(host: bench.host, port: bench.port).get()
                             channel.closeFuture.whenComplete { _ in tally.closed.add(1, ordering: .relaxed) }
-                            tally.channels.withLock { $0.append(channel) }
+                            tally.channels.withLockedValue { $0.append(channel) }
                         } catch {
                             tally.failed.add(1, ordering: .relaxed)
                         }
@@ -41,7 +42,7 @@ enum SilentScenario {
         let remaining = until - ContinuousClock.now
         if remaining > .zero { try await ContinuousClock().sleep(for: remaining) }
         let closedByServer = tally.closed.load(ordering: .relaxed)
-        let open = tally.channels.withLock { $0 }
+        let open = tally.channels.withLockedValue { $0 }
         for channel in open { channel.close(promise: nil) }
         return Result(
             scenario: "silent", connections: count, opened: open.count, failedToConnect: tally.failed.load(ordering: .relaxed),
@@ -54,5 +55,5 @@ private final class SilentTally: Sendable {
     let next = Atomic<Int>(0)
     let failed = Atomic<Int>(0)
     let closed = Atomic<Int>(0)
-    let channels = Mutex<[any Channel]>([])
+    let channels = NIOLockedValueBox<[any Channel]>([])
 }

@@ -3,22 +3,22 @@ import Logging
 import NIOCore
 import SignalServer
 import Signaling
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 
 /// `LOG_FORMAT`: the JSON handler's lines, and what the real binary writes over a whole session
 /// at trace level in either format: no secret, ever.
 @Suite struct LogFormatTests {
     @Test func jsonHandlerWritesOneEscapedObjectPerEvent() throws {
-        let lines = Mutex<[String]>([])
-        var logger = Logger(label: "test") { _ in JSONLogHandler { line in lines.withLock { $0.append(String(buffer: line)) } } }
+        let lines = NIOLockedValueBox<[String]>([])
+        var logger = Logger(label: "test") { _ in JSONLogHandler { line in lines.withLockedValue { $0.append(String(buffer: line)) } } }
         logger.logLevel = .trace
         logger[metadataKey: "conn"] = "1a"
         let hostile = "quote\" backslash\\ newline\n return\r tab\t nul\u{0} bell\u{7} esc\u{1B} del\u{7F} é 😀 \u{2028} end"
         logger.warning("\(hostile)", metadata: ["value": .string(hostile), "list": ["a", "b"]])
         logger.trace("plain")
 
-        let written = lines.withLock { $0 }
+        let written = lines.withLockedValue { $0 }
         try #require(written.count == 2)
         let line = written[0]
         #expect(line.hasSuffix("}\n"))

@@ -1,7 +1,7 @@
 import Foundation
 import SignalServer
 import Signaling
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 
 /// Tens of thousands of malformed frames from many raw sockets while a healthy pair relays: the
@@ -82,9 +82,9 @@ import Testing
 
     /// Set once, read from another task.
     private final class Flag: Sendable {
-        private let value = Mutex(false)
-        var isSet: Bool { value.withLock { $0 } }
-        func set() { value.withLock { $0 = true } }
+        private let value = NIOLockedValueBox(false)
+        var isSet: Bool { value.withLockedValue { $0 } }
+        func set() { value.withLockedValue { $0 = true } }
     }
 
     private static func bytes(_ count: Int, _ generator: inout SeededGenerator) -> [UInt8] {

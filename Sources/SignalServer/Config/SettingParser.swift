@@ -104,7 +104,7 @@ extension SettingParser where Value == [TurnServerURL] {
         format: { $0.map(\.description).joined(separator: ",") })
 }
 
-extension SettingParser where Value: RawRepresentable<String> {
+extension SettingParser where Value: RawRepresentable<String> & SendableMetatype {
     /// One of `Value`'s raw values, any case; `problem` lists them.
     static func named(valueName: String, problem: String) -> Self {
         SettingParser(

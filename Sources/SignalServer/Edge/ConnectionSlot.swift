@@ -1,5 +1,5 @@
 import NIOCore
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// One accepted connection's place in the service's socket budget and in its client address's
 /// count (`MAX_CONNECTIONS_PER_IP`), given back exactly once.
@@ -18,18 +18,18 @@ final class ConnectionSlot: Sendable {
     }
 
     private let service: SignalService
-    private let state: Mutex<State>
+    private let state: NIOLockedValueBox<State>
 
     /// Takes a place in `service`'s budget for a connection from `address`.
     init(service: SignalService, address: IPAddress?) {
         self.service = service
-        self.state = Mutex(State(address: address))
+        self.state = NIOLockedValueBox(State(address: address))
         service.connectionOpened(from: address)
     }
 
     /// Gives the place back, the first time only.
     func release() {
-        let (wasReleased, address) = state.withLock { state in
+        let (wasReleased, address) = state.withLockedValue { state in
             defer { state.released = true }
             return (state.released, state.address)
         }
@@ -39,7 +39,7 @@ final class ConnectionSlot: Sendable {
     /// Counts the connection under `client` from now on (the client behind a trusted proxy).
     func attribute(to client: IPAddress?) {
         guard let client else { return }
-        state.withLock { state in
+        state.withLockedValue { state in
             guard !state.released, let address = state.address, address != client else { return }
             service.connectionsPerAddress.move(from: address, to: client)
             state.address = client
@@ -50,7 +50,7 @@ final class ConnectionSlot: Sendable {
     /// `connectionClosed(from:)` itself with the address returned. Returns `nil` when the place
     /// was already given back (the connection ended meanwhile), in which case the caller owns nothing.
     func handOver() -> Counted? {
-        state.withLock { state -> Counted? in
+        state.withLockedValue { state -> Counted? in
             guard !state.released else { return nil }
             state.released = true
             return Counted(address: state.address)

@@ -1,6 +1,6 @@
 import Foundation
 public import NIOSSL
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The server's TLS certificate chain and private key (`TLS_CERT_FILE`, `TLS_KEY_FILE`, both
 /// PEM), read once at start and again on every ``reload()``.
@@ -13,7 +13,7 @@ public final class ReloadableTLSContext: Sendable {
     public let certificateFile: String
     /// The PEM file of the leaf certificate's private key.
     public let keyFile: String
-    private let current: Mutex<Loaded>
+    private let current: NIOLockedValueBox<Loaded>
 
     /// What one read of the files produced.
     private struct Loaded: Sendable {
@@ -26,20 +26,20 @@ public final class ReloadableTLSContext: Sendable {
     public init(certificateFile: String, keyFile: String) throws(ConfigurationError) {
         self.certificateFile = certificateFile
         self.keyFile = keyFile
-        self.current = Mutex(try Self.load(certificateFile: certificateFile, keyFile: keyFile))
+        self.current = NIOLockedValueBox(try Self.load(certificateFile: certificateFile, keyFile: keyFile))
     }
 
     /// The context for a connection accepted now.
-    var context: NIOSSLContext { current.withLock { $0.context } }
+    var context: NIOSSLContext { current.withLockedValue { $0.context } }
 
     /// The leaf certificate new connections are shown.
-    public var certificate: NIOSSLCertificate { current.withLock { $0.leaf } }
+    public var certificate: NIOSSLCertificate { current.withLockedValue { $0.leaf } }
 
     /// Reads the files again: connections accepted from now on get the new certificate. On
     /// failure nothing changes and the error says which file is at fault.
     public func reload() throws(ConfigurationError) {
         let loaded = try Self.load(certificateFile: certificateFile, keyFile: keyFile)
-        current.withLock { $0 = loaded }
+        current.withLockedValue { $0 = loaded }
     }
 
     /// A one-line summary of the certificate new connections are shown, for log lines: its

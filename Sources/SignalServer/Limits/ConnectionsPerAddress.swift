@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// How many connections each client address holds open (`MAX_CONNECTIONS_PER_IP`).
 ///
@@ -6,16 +6,16 @@ import Synchronization
 /// upgrade can never hold more than the limit between them; an address leaves the table when
 /// its last connection closes, so the table is never larger than the open connections.
 final class ConnectionsPerAddress: Sendable {
-    private let counts = Mutex<[IPAddress: Int]>([:])
+    private let counts = NIOLockedValueBox<[IPAddress: Int]>([:])
 
     /// Counts one more connection from `address`.
     func add(_ address: IPAddress) {
-        counts.withLock { $0[address, default: 0] += 1 }
+        counts.withLockedValue { $0[address, default: 0] += 1 }
     }
 
     /// Counts one connection from `address` fewer.
     func remove(_ address: IPAddress) {
-        counts.withLock { counts in
+        counts.withLockedValue { counts in
             guard let count = counts[address] else { return }
             counts[address] = count > 1 ? count - 1 : nil
         }
@@ -24,7 +24,7 @@ final class ConnectionsPerAddress: Sendable {
     /// Moves one connection from `old` to `new` (the client behind a trusted proxy is known).
     func move(from old: IPAddress, to new: IPAddress) {
         guard old != new else { return }
-        counts.withLock { counts in
+        counts.withLockedValue { counts in
             if let count = counts[old] { counts[old] = count > 1 ? count - 1 : nil }
             counts[new, default: 0] += 1
         }
@@ -32,6 +32,6 @@ final class ConnectionsPerAddress: Sendable {
 
     /// Connections `address` holds.
     func count(_ address: IPAddress) -> Int {
-        counts.withLock { $0[address] ?? 0 }
+        counts.withLockedValue { $0[address] ?? 0 }
     }
 }

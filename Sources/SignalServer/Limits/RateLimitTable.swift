@@ -1,6 +1,6 @@
 import NIOCore
 import Signaling
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// A ``TokenBucket`` per client address for one HTTP rate limit (`TOKEN_RATE`,
 /// `ADMIN_FAILURE_RATE`), bounded in memory.
@@ -15,7 +15,7 @@ final class RateLimitTable: Sendable {
 
     /// The rate each address gets.
     let rate: Rate
-    private let buckets = Mutex<[IPAddress: TokenBucket]>([:])
+    private let buckets = NIOLockedValueBox<[IPAddress: TokenBucket]>([:])
 
     init(rate: Rate) {
         self.rate = rate
@@ -23,7 +23,7 @@ final class RateLimitTable: Sendable {
 
     /// Takes a token for `address` at `now`; when there is none, how long until there is.
     func take(for address: IPAddress, now: NIODeadline = .now()) -> TimeAmount? {
-        buckets.withLock { buckets in
+        buckets.withLockedValue { buckets in
             var bucket = buckets[address] ?? Self.newBucket(in: &buckets, rate: rate, now: now)
             defer { buckets[address] = bucket }
             return bucket.take(now: now) ? nil : bucket.timeUntilToken(now: now)
@@ -32,14 +32,14 @@ final class RateLimitTable: Sendable {
 
     /// When `address` has no token left, how long until it has one; `nil` when it has one.
     func wait(for address: IPAddress, now: NIODeadline = .now()) -> TimeAmount? {
-        buckets.withLock { buckets in
+        buckets.withLockedValue { buckets in
             guard let bucket = buckets[address], !bucket.hasToken(now: now) else { return nil }
             return bucket.timeUntilToken(now: now)
         }
     }
 
     /// Addresses tracked now.
-    var count: Int { buckets.withLock { $0.count } }
+    var count: Int { buckets.withLockedValue { $0.count } }
 
     private static func newBucket(in buckets: inout [IPAddress: TokenBucket], rate: Rate, now: NIODeadline) -> TokenBucket {
         if buckets.count >= maximumAddresses {

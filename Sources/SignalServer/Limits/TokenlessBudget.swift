@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import Synchronization
 
 /// The places for sockets admitted without a token (auth on, the consumer path): at most
@@ -25,7 +26,7 @@ final class TokenlessBudget: Sendable {
     let capacity: Int
     /// The most places one address holds.
     let perAddressCapacity: Int
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     init(capacity: Int, perAddressCapacity: Int) {
         self.capacity = capacity
@@ -34,7 +35,7 @@ final class TokenlessBudget: Sendable {
 
     /// Takes a place for `address`.
     func take(for address: IPAddress) -> Result<TokenlessPlace, Refusal> {
-        let refusal: Refusal? = state.withLock { state in
+        let refusal: Refusal? = state.withLockedValue { state in
             guard state.total < capacity else { return .full }
             guard state.perAddress[address, default: 0] < perAddressCapacity else { return .addressFull }
             state.total += 1
@@ -46,10 +47,10 @@ final class TokenlessBudget: Sendable {
     }
 
     /// Places taken now.
-    var taken: Int { state.withLock { $0.total } }
+    var taken: Int { state.withLockedValue { $0.total } }
 
     fileprivate func giveBack(_ address: IPAddress) {
-        state.withLock { state in
+        state.withLockedValue { state in
             state.total -= 1
             let count = state.perAddress[address, default: 1]
             state.perAddress[address] = count > 1 ? count - 1 : nil

@@ -2,7 +2,7 @@ import Foundation
 public import Logging
 public import NIOCore
 import Signaling
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// A swift-log handler that writes each event as one JSON object on one line:
 /// `{"time":"2026-11-30T22:00:00.123Z","level":"info","message":"socket opened","metadata":{"conn":"1a","room":"r"}}`.
@@ -31,11 +31,11 @@ public struct JSONLogHandler: LogHandler {
     public static func standardOutput() -> JSONLogHandler {
         JSONLogHandler { line in
             let data = Data(line.readableBytesView)
-            standardOutputLock.withLock { _ in FileHandle.standardOutput.write(data) }
+            standardOutputLock.withLock { FileHandle.standardOutput.write(data) }
         }
     }
 
-    private static let standardOutputLock = Mutex(())
+    private static let standardOutputLock = NIOLock()
 
     /// One handler-level metadata value.
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {

@@ -2,6 +2,7 @@ import Metrics
 import NIOCore
 public import Prometheus
 import Signaling
+import NIOConcurrencyHelpers
 import Synchronization
 
 /// The server's Prometheus metrics (README § Operating it), in a registry of its own: several
@@ -37,7 +38,7 @@ public final class SignalMetrics: Sendable {
     private let peerNotFoundFrames: Prometheus.Counter
     private let notRegisteredFrames: Prometheus.Counter
     private let rateLimitedFrames: Prometheus.Counter
-    private let eventLoops = Mutex<[ObjectIdentifier: EventLoopMetrics]>([:])
+    private let eventLoops = NIOLockedValueBox<[ObjectIdentifier: EventLoopMetrics]>([:])
 
     private static var registeredPeers: MetricNameDescriptor {
         descriptor("registered_peers", help: "Sockets registered and still open, by role.")
@@ -108,7 +109,7 @@ public final class SignalMetrics: Sendable {
 
     /// The per-message counters of `eventLoop`, made on first use. Called once per socket.
     func eventLoopMetrics(for eventLoop: any EventLoop) -> EventLoopMetrics {
-        eventLoops.withLock { loops in
+        eventLoops.withLockedValue { loops in
             if let existing = loops[ObjectIdentifier(eventLoop)] { return existing }
             let created = EventLoopMetrics(eventLoop: eventLoop, relayDuration: relayDuration)
             loops[ObjectIdentifier(eventLoop)] = created
@@ -160,7 +161,7 @@ public final class SignalMetrics: Sendable {
     /// The Prometheus text (format 0.0.4) after adding every event loop's counts and setting
     /// the gauges read from the service.
     func render(openSockets: Int, rooms: Int) async -> [UInt8] {
-        for loop in eventLoops.withLock({ Array($0.values) }) {
+        for loop in eventLoops.withLockedValue({ Array($0.values) }) {
             // A loop that has shut down has no sockets left to count.
             guard let counts = try? await loop.eventLoop.submit({ loop.takeCounts() }).get() else { continue }
             relayedOffers.increment(by: Int64(counts.offers))

@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 import OrderedCollections
 
 /// The in-process ``PeerDirectory``: every room of this process, behind one lock.
@@ -23,7 +23,7 @@ public final class RoomRegistry: PeerDirectory {
         var rotation = 0
     }
 
-    private let rooms = Mutex<[String: Room]>([:])
+    private let rooms = NIOLockedValueBox<[String: Room]>([:])
 
     /// The most sockets one room holds, registered or pending.
     public let maximumPeersPerRoom: Int
@@ -33,12 +33,12 @@ public final class RoomRegistry: PeerDirectory {
         self.maximumPeersPerRoom = maximumPeersPerRoom
     }
 
-    public var roomCount: Int { rooms.withLock { $0.count } }
+    public var roomCount: Int { rooms.withLockedValue { $0.count } }
 
-    public var memberCount: Int { rooms.withLock { $0.values.reduce(0) { $0 + $1.members.count } } }
+    public var memberCount: Int { rooms.withLockedValue { $0.values.reduce(0) { $0 + $1.members.count } } }
 
     public func admit(_ peer: any PeerConnection, room: String, nodeId: String, proven: Bool) -> DirectoryAdmission {
-        rooms.withLock { rooms in
+        rooms.withLockedValue { rooms in
             let existing = rooms[room]?.members[nodeId]
             if let existing, !proven, existing.role != nil || existing.proven {
                 return .nodeIdInUse
@@ -53,7 +53,7 @@ public final class RoomRegistry: PeerDirectory {
     }
 
     public func registerNormal(_ peer: any PeerConnection, room: String, nodeId: String, serveConsumers: Bool, capacity: Double?) -> [String]? {
-        rooms.withLock { rooms in
+        rooms.withLockedValue { rooms in
             guard var member = rooms[room]?.members[nodeId], member.peer === peer, member.role == nil else { return nil }
             member.role = .normal
             member.serveConsumers = serveConsumers
@@ -66,7 +66,7 @@ public final class RoomRegistry: PeerDirectory {
     }
 
     public func registerConsumer(_ peer: any PeerConnection, room: String, nodeId: String) -> [String]? {
-        rooms.withLock { rooms in
+        rooms.withLockedValue { rooms in
             guard var roomState = rooms[room], var member = roomState.members[nodeId], member.peer === peer, member.role == nil
             else { return nil }
             member.role = .consumer
@@ -88,7 +88,7 @@ public final class RoomRegistry: PeerDirectory {
     }
 
     public func heartbeat(_ peer: any PeerConnection, room: String, nodeId: String, _ heartbeat: Heartbeat) {
-        rooms.withLock { rooms in
+        rooms.withLockedValue { rooms in
             guard var member = rooms[room]?.members[nodeId], member.peer === peer, member.role == .normal else { return }
             if let sessions = heartbeat.sessions { member.sessions = sessions }
             if let serveConsumers = heartbeat.serveConsumers { member.serveConsumers = serveConsumers }
@@ -98,7 +98,7 @@ public final class RoomRegistry: PeerDirectory {
     }
 
     public func route(from senderRole: PeerRole, room: String, to target: String) -> PeerRoute {
-        rooms.withLock { rooms in
+        rooms.withLockedValue { rooms in
             guard let member = rooms[room]?.members[target], member.role != nil || member.proven else { return .peerNotFound }
             if senderRole == .consumer && member.role == .consumer { return .refused }
             return .deliver(member.peer)
@@ -107,7 +107,7 @@ public final class RoomRegistry: PeerDirectory {
 
     @discardableResult
     public func remove(_ peer: any PeerConnection, room: String, nodeId: String) -> Bool {
-        rooms.withLock { rooms in
+        rooms.withLockedValue { rooms in
             guard let member = rooms[room]?.members[nodeId], member.peer === peer else { return false }
             rooms[room]!.members.removeValue(forKey: nodeId)
             if rooms[room]!.members.isEmpty { rooms.removeValue(forKey: room) }

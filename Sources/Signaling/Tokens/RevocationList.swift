@@ -1,5 +1,5 @@
 public import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Revoked room tokens, and the live sockets each room token admitted: `POST /revoke` adds a
 /// revocation and gets back the sockets to close; admission asks before a socket enters its room.
@@ -76,7 +76,7 @@ public final class RevocationList: Sendable {
         }
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     /// The longest a room token accepted by this server lives: how long a revocation whose
     /// token's `exp` is not known is kept.
@@ -95,21 +95,21 @@ public final class RevocationList: Sendable {
     }
 
     /// Number of revocations kept.
-    public var count: Int { state.withLock { $0.revocationCount } }
+    public var count: Int { state.withLockedValue { $0.revocationCount } }
 
     /// Number of live sockets tracked.
-    public var holderCount: Int { state.withLock { $0.holders.values.reduce(0) { $0 + $1.count } } }
+    public var holderCount: Int { state.withLockedValue { $0.holders.values.reduce(0) { $0 + $1.count } } }
 
     /// Whether `token` is revoked.
     public func isRevoked(_ token: RoomTokenClaims) -> Bool {
-        state.withLock { $0.isRevoked(token) }
+        state.withLockedValue { $0.isRevoked(token) }
     }
 
     /// Admits `peer`, which presents `token`: `false` when the token is revoked, else `true`,
     /// and the socket is tracked (until ``release(_:subject:)``) so that a later revocation
     /// reaches it. Checking and tracking under one lock means no revocation slips in between.
     public func admit(_ peer: any PeerConnection, token: RoomTokenClaims) -> Bool {
-        state.withLock { state in
+        state.withLockedValue { state in
             guard !state.isRevoked(token) else { return false }
             state.holders[token.subject, default: [:]][ObjectIdentifier(peer)] = Holder(
                 peer: peer, tokenID: token.tokenID, issuedAt: token.issuedAt, expiresAt: token.expiresAt)
@@ -119,7 +119,7 @@ public final class RevocationList: Sendable {
 
     /// Stops tracking `peer`, admitted with a token for `subject` (it left).
     public func release(_ peer: any PeerConnection, subject: String) {
-        state.withLock { state in
+        state.withLockedValue { state in
             guard state.holders[subject]?.removeValue(forKey: ObjectIdentifier(peer)) != nil else { return }
             if state.holders[subject]!.isEmpty { state.holders.removeValue(forKey: subject) }
         }
@@ -129,22 +129,23 @@ public final class RevocationList: Sendable {
     /// no longer tracked, for the caller to close. Revocations past their keeping time are
     /// forgotten first; repeating a revocation adds nothing new.
     public func revoke(_ revocation: Revocation, now: Date = Date()) throws(Full) -> [any PeerConnection] {
-        try state.withLock { state throws(Full) in
+        // The lock's closure rethrows untyped errors, so the typed failure travels as a Result.
+        try state.withLockedValue { state -> Result<[any PeerConnection], Full> in
             state.forget(before: now)
             switch revocation {
             case .tokenID(let id):
-                if state.tokenIDs[id] == nil, state.revocationCount >= capacity { throw Full(capacity: capacity) }
+                if state.tokenIDs[id] == nil, state.revocationCount >= capacity { return .failure(Full(capacity: capacity)) }
                 let closed = state.removeHolders { $0.tokenID == id }
                 // Past its exp a token is refused anyway; a token not seen here may live the longest.
                 let keptUntil = closed.map(\.expiresAt).max() ?? now + maximumTokenLifetime
                 state.tokenIDs[id] = max(state.tokenIDs[id] ?? keptUntil, keptUntil)
-                return closed.map(\.peer)
+                return .success(closed.map(\.peer))
             case .subject(let subject, let before):
-                if state.subjects[subject] == nil, state.revocationCount >= capacity { throw Full(capacity: capacity) }
+                if state.subjects[subject] == nil, state.revocationCount >= capacity { return .failure(Full(capacity: capacity)) }
                 let issuedBefore = max(state.subjects[subject]?.issuedBefore ?? before, before)
                 state.subjects[subject] = SubjectRevocation(issuedBefore: issuedBefore, keptUntil: issuedBefore + maximumTokenLifetime)
-                return state.removeHolders(of: subject) { $0.issuedAt.map { $0 < issuedBefore } ?? true }.map(\.peer)
+                return .success(state.removeHolders(of: subject) { $0.issuedAt.map { $0 < issuedBefore } ?? true }.map(\.peer))
             }
-        }
+        }.get()
     }
 }

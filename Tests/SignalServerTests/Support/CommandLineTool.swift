@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The built `signal-server` and `signal-bench` binaries, run as subprocesses with a
 /// controlled environment.
@@ -59,9 +59,9 @@ final class RunningProcess: Sendable {
     }
 
     private let process: Process
-    private let stdout = Mutex("")
-    private let stderr = Mutex("")
-    private let ending = Mutex(Ending())
+    private let stdout = NIOLockedValueBox("")
+    private let stderr = NIOLockedValueBox("")
+    private let ending = NIOLockedValueBox(Ending())
     private let updates: AsyncStream<Void>
     private let notify: AsyncStream<Void>.Continuation
 
@@ -75,9 +75,9 @@ final class RunningProcess: Sendable {
     }
 
     /// Everything written to standard output so far.
-    var output: String { stdout.withLock { $0 } }
+    var output: String { stdout.withLockedValue { $0 } }
     /// Everything written to standard error so far.
-    var errors: String { stderr.withLock { $0 } }
+    var errors: String { stderr.withLockedValue { $0 } }
     /// The process identifier.
     var pid: Int32 { process.processIdentifier }
 
@@ -96,8 +96,8 @@ final class RunningProcess: Sendable {
             DispatchQueue.global().asyncAfter(deadline: .now() + 1) { [self] in end { $0.openPipes = 0 } }
         }
         try process.run()
-        read(outPipe.fileHandleForReading) { [self] text in stdout.withLock { $0 += text } }
-        read(errPipe.fileHandleForReading) { [self] text in stderr.withLock { $0 += text } }
+        read(outPipe.fileHandleForReading) { [self] text in stdout.withLockedValue { $0 += text } }
+        read(errPipe.fileHandleForReading) { [self] text in stderr.withLockedValue { $0 += text } }
     }
 
     /// Hands what `handle` yields to `append` on a thread of its own until EOF.
@@ -114,7 +114,7 @@ final class RunningProcess: Sendable {
 
     /// Records a part of the ending; once all have ended, wakes the waiters and the output stream.
     private func end(_ change: (inout Ending) -> Void) {
-        let (status, waiters) = ending.withLock { state -> (Int32?, [CheckedContinuation<Int32, Never>]) in
+        let (status, waiters) = ending.withLockedValue { state -> (Int32?, [CheckedContinuation<Int32, Never>]) in
             change(&state)
             guard let status = state.finished else { return (nil, []) }
             defer { state.waiters = [] }
@@ -139,7 +139,7 @@ final class RunningProcess: Sendable {
                 // wait does: killing the process is what ends it.
                 await withTaskCancellationHandler {
                     await withCheckedContinuation { continuation in
-                        let status = self.ending.withLock { state -> Int32? in
+                        let status = self.ending.withLockedValue { state -> Int32? in
                             if state.finished == nil { state.waiters.append(continuation) }
                             return state.finished
                         }

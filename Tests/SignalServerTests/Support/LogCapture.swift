@@ -1,5 +1,5 @@
 import Logging
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Keeps every line a test server logs, rendered as `level message key=value ...`, so a test
 /// can wait for a line and check that no secret was ever written.
@@ -17,10 +17,10 @@ final class LogCapture: Sendable {
         var nextID = 0
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     /// Every line so far.
-    var lines: [String] { state.withLock { $0.lines } }
+    var lines: [String] { state.withLockedValue { $0.lines } }
 
     /// A logger whose lines land here, at `level` and above.
     func logger(level: Logger.Level) -> Logger {
@@ -32,13 +32,13 @@ final class LogCapture: Sendable {
     /// Waits for a line for which `matches` holds (one already logged counts); fails after `seconds`.
     func line(within seconds: Double = 10, where matches: @escaping @Sendable (String) -> Bool) async throws -> String {
         try await withDeadline(seconds: seconds, "a matching log line") {
-            let id = self.state.withLock { state in
+            let id = self.state.withLockedValue { state in
                 state.nextID += 1
                 return state.nextID
             }
             let line: String? = await withTaskCancellationHandler {
                 await withCheckedContinuation { continuation in
-                    let settled: String?? = self.state.withLock { state in
+                    let settled: String?? = self.state.withLockedValue { state in
                         if let line = state.lines.first(where: matches) { return .some(line) }
                         if state.cancelled.contains(id) { return .some(nil) }
                         state.waiters.append(Waiter(id: id, matches: matches, continuation: continuation))
@@ -47,7 +47,7 @@ final class LogCapture: Sendable {
                     if let settled { continuation.resume(returning: settled) }
                 }
             } onCancel: {
-                let waiter = self.state.withLock { state -> Waiter? in
+                let waiter = self.state.withLockedValue { state -> Waiter? in
                     if let index = state.waiters.firstIndex(where: { $0.id == id }) { return state.waiters.remove(at: index) }
                     state.cancelled.insert(id)
                     return nil
@@ -60,7 +60,7 @@ final class LogCapture: Sendable {
     }
 
     fileprivate func append(_ line: String) {
-        let ready = state.withLock { state in
+        let ready = state.withLockedValue { state in
             state.lines.append(line)
             let ready = state.waiters.filter { $0.matches(line) }
             state.waiters.removeAll { $0.matches(line) }

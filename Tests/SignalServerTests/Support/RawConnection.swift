@@ -1,7 +1,7 @@
 import Foundation
 import NIOCore
 import NIOPosix
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// A plain TCP connection to the server that writes exactly the bytes a test gives it, as an
 /// attacker or a broken client would, and collects everything the server sends back.
@@ -55,13 +55,13 @@ final class RawConnection: Sendable {
     }
 
     /// Whether the server has closed the connection.
-    var isClosed: Bool { collector.state.withLock { $0.closed } }
+    var isClosed: Bool { collector.state.withLockedValue { $0.closed } }
 
     /// Everything received so far, as text.
-    var received: String { collector.state.withLock { String(decoding: $0.bytes, as: UTF8.self) } }
+    var received: String { collector.state.withLockedValue { String(decoding: $0.bytes, as: UTF8.self) } }
 
     /// Everything received so far, as bytes.
-    var receivedBytes: [UInt8] { collector.state.withLock { $0.bytes } }
+    var receivedBytes: [UInt8] { collector.state.withLockedValue { $0.bytes } }
 
     /// Waits until `condition` holds for the bytes received so far, or the server closes the
     /// connection; returns the bytes.
@@ -86,7 +86,7 @@ final class RawConnection: Sendable {
         try await awaitState(within: seconds, "\(count) complete HTTP responses") { state in
             Self.parse(state.bytes, count: count, head: head).count == count || state.closed
         }
-        let parsed = collector.state.withLock { Self.parse($0.bytes, count: count, head: head) }
+        let parsed = collector.state.withLockedValue { Self.parse($0.bytes, count: count, head: head) }
         guard parsed.count == count else { throw TestSocket.Failure.timedOut("\(count) complete HTTP responses; got \(received.debugDescription)") }
         return parsed
     }
@@ -97,9 +97,9 @@ final class RawConnection: Sendable {
         let collector = self.collector
         let reached = try await withDeadline(seconds: seconds, what) { () -> Bool in
             for await _ in collector.updates() {
-                if collector.state.withLock({ condition($0) }) { return true }
+                if collector.state.withLockedValue({ condition($0) }) { return true }
             }
-            return collector.state.withLock { condition($0) }
+            return collector.state.withLockedValue { condition($0) }
         }
         if !reached { throw TestSocket.Failure.timedOut(what) }
     }
@@ -145,13 +145,13 @@ private final class ByteCollector: ChannelInboundHandler, Sendable {
         var waiters: [AsyncStream<Void>.Continuation] = []
     }
 
-    let state = Mutex(State())
+    let state = NIOLockedValueBox(State())
 
     /// A stream that ticks on every change (and once at once), ending when the connection closes.
     func updates() -> AsyncStream<Void> {
         let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         continuation.yield()
-        let closed = state.withLock { state -> Bool in
+        let closed = state.withLockedValue { state -> Bool in
             if !state.closed { state.waiters.append(continuation) }
             return state.closed
         }
@@ -161,7 +161,7 @@ private final class ByteCollector: ChannelInboundHandler, Sendable {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
-        let waiters = state.withLock { state in
+        let waiters = state.withLockedValue { state in
             state.bytes.append(contentsOf: buffer.readableBytesView)
             return state.waiters
         }
@@ -184,7 +184,7 @@ private final class ByteCollector: ChannelInboundHandler, Sendable {
     }
 
     private func finish() {
-        let waiters = state.withLock { state in
+        let waiters = state.withLockedValue { state in
             state.closed = true
             defer { state.waiters = [] }
             return state.waiters
