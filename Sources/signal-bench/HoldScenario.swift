@@ -43,7 +43,7 @@ enum HoldScenario {
             try await bench.connect(room: "soak-pair", nodeId: "a", delegate: RelaySide(pair: pair, isA: true)).get(),
             try await bench.connect(room: "soak-pair", nodeId: "b", delegate: RelaySide(pair: pair, isA: false)).get(),
         ]
-        try await relay.allReady(pairs: 1, within: .seconds(30))
+        try await relay.ready.await(1, within: .seconds(30), "pairs registered")
         let probe = KeepAliveHealthProbe()
         let probeChannel = try await ClientBootstrap(group: bench.group)
             .channelInitializer { channel in

@@ -30,7 +30,7 @@ enum RelayScenario {
         }
         var channels: [any Channel] = []
         for connection in connections { channels.append(try await connection.get()) }
-        try await tally.allReady(pairs: pairs, within: .seconds(30))
+        try await tally.ready.await(pairs, within: .seconds(30), "pairs registered")
 
         let window = CPUWindow(server: bench.server)
         tally.running.store(true, ordering: .relaxed)
@@ -39,6 +39,9 @@ enum RelayScenario {
         tally.running.store(false, ordering: .relaxed)
         let (wall, cpu) = window.close()
         let messages = tally.messages.load(ordering: .relaxed)
+        // Each pair has one offer in flight: its round trip is timed too, so even a run shorter
+        // than one round trip on a loaded machine reports a latency.
+        try await tally.finished.await(pairs, within: .seconds(30), "pairs finished their last round trip")
         for channel in channels { channel.close(promise: nil) }
 
         return Result(
@@ -54,14 +57,19 @@ final class RelayTally: Sendable {
     let running = Atomic<Bool>(false)
     let messages = Atomic<Int>(0)
     let badFrames = Atomic<Int>(0)
+    /// Pairs with both sockets registered.
     let ready = Atomic<Int>(0)
+    /// Pairs whose last round trip came back after the run stopped.
+    let finished = Atomic<Int>(0)
     let latency = LatencyRecorder()
+}
 
-    /// Waits until every pair has both sockets registered.
-    func allReady(pairs: Int, within limit: Duration) async throws {
+extension Atomic<Int> {
+    /// Waits until the count reaches `target`; throws after `limit` saying how many of `what` there were.
+    func await(_ target: Int, within limit: Duration, _ what: String) async throws {
         let deadline = ContinuousClock.now + limit
-        while ready.load(ordering: .relaxed) < pairs {
-            guard ContinuousClock.now < deadline else { throw BenchError("only \(ready.load(ordering: .relaxed)) of \(pairs) pairs registered") }
+        while load(ordering: .relaxed) < target {
+            guard ContinuousClock.now < deadline else { throw BenchError("only \(load(ordering: .relaxed)) of \(target) \(what)") }
             try await ContinuousClock().sleep(for: .milliseconds(10))
         }
     }
@@ -141,6 +149,8 @@ final class RelayPair: @unchecked Sendable {
             if tally.running.load(ordering: .relaxed) {
                 sentAt = now
                 a?.send(offerToB)
+            } else {
+                tally.finished.add(1, ordering: .relaxed)
             }
         }
     }

@@ -34,7 +34,7 @@ import Testing
 
     @Test func shutdownDrainsThenClosesEverySocketWith1001() async throws {
         // Long enough that the steps below all happen inside the drain on a loaded machine.
-        try await TestServer.with({ $0.drainTimeout = .seconds(5) }) { server in
+        try await TestServer.with({ $0.drainTimeout = .seconds(5 * testSlowdown) }) { server in
             let (alice, _) = try await server.joinNormal(room: "r", nodeId: "alice")
             let (bob, _) = try await server.joinNormal(room: "r", nodeId: "bob")
             #expect(try await server.http("GET", "/ready").status == 200)

@@ -6,9 +6,9 @@ import Testing
 /// `exp` passes; off (the default, as the JS server), it stays open.
 @Suite struct TokenExpiryTests {
     /// A token of `server` for room `r` whose `exp` is 4 to 5 seconds away (`exp` is whole
-    /// seconds): time enough to open and register a socket on a loaded machine.
+    /// seconds; times ``testSlowdown``): time enough to open and register a socket on a loaded machine.
     static func shortLivedToken(_ server: TestServer) throws -> (token: String, expiresAt: Date) {
-        let token = server.token(subject: "r", ttl: 3600, now: Date().addingTimeInterval(-3595))
+        let token = server.token(subject: "r", ttl: 3600, now: Date().addingTimeInterval(5 * testSlowdown - 3600))
         let exp = try #require(try RevocationTests.claim("exp", of: token) as? Int)
         return (token, Date(timeIntervalSince1970: TimeInterval(exp)))
     }

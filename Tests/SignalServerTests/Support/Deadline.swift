@@ -1,3 +1,10 @@
+import Foundation
+
+/// How many times slower than a plain debug build this run is: `SIGNAL_TEST_SLOWDOWN`
+/// (`scripts/test --sanitizers` sets it), else 1. Every deadline scales by it, and so do the
+/// few behaviour windows a test must fit its steps into (a drain, a token's remaining life).
+let testSlowdown: Double = ProcessInfo.processInfo.environment["SIGNAL_TEST_SLOWDOWN"].flatMap(Double.init) ?? 1
+
 /// Runs `operation`, failing with ``TestSocket/Failure/timedOut(_:)`` if it has not finished
 /// after `seconds`. A deadline for a condition the test awaits, never a pause: the operation
 /// returns as soon as the condition holds.
@@ -7,7 +14,7 @@ func withDeadline<T: Sendable>(
     try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask { try await operation() }
         group.addTask {
-            try await ContinuousClock().sleep(for: .seconds(seconds))
+            try await ContinuousClock().sleep(for: .seconds(seconds * testSlowdown))
             return nil
         }
         let first = try await group.next()!
@@ -24,7 +31,7 @@ func withDeadline<T: Sendable>(
 /// costs few checks.
 func poll(within seconds: Double, _ what: () -> String, _ condition: () async throws -> Bool) async throws {
     let clock = ContinuousClock()
-    let deadline = clock.now + .seconds(seconds)
+    let deadline = clock.now + .seconds(seconds * testSlowdown)
     var pause = Duration.milliseconds(1)
     while true {
         if try await condition() { return }
