@@ -24,7 +24,12 @@ final class RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private let logger: Logger
     /// The connection's id for log lines.
     private let connection: String
-    private var deadline: Scheduled<Void>?
+    /// When the client's current wait runs out; `nil` while the server owes the next step.
+    private var deadline: NIODeadline?
+    /// The one timer that enforces ``deadline``. Moving the deadline does not reschedule it:
+    /// when it fires early it is aimed again at the deadline then in force, so a keep-alive
+    /// request costs two clock reads instead of a cancelled and a new scheduled task.
+    private var timer: Scheduled<Void>?
     /// Request heads read.
     private var requestsStarted = 0
     /// Requests read to their end.
@@ -56,11 +61,11 @@ final class RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        disarmDeadline()
+        stopTimer()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        disarmDeadline()
+        stopTimer()
         context.fireChannelInactive()
     }
 
@@ -128,7 +133,7 @@ final class RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private func refuse(context: ChannelHandlerContext, _ error: SignalHTTPError) {
         guard !refused else { return }
         refused = true
-        disarmDeadline()
+        stopTimer()
         logger.debug(
             "refused an HTTP request",
             metadata: ["conn": .string(connection), "status": "\(error.status.code)", "reason": "\(error.message)"])
@@ -140,18 +145,35 @@ final class RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func armDeadline(context: ChannelHandlerContext) {
-        disarmDeadline()
-        let channel = context.channel
-        let logger = self.logger
-        let connection = self.connection
-        deadline = context.eventLoop.scheduleTask(in: timeout) {
-            logger.debug("closed a connection that did not send a whole request in time", metadata: ["conn": .string(connection)])
-            channel.close(promise: nil)
-        }
+        let deadline = NIODeadline.now() + timeout
+        self.deadline = deadline
+        if timer == nil { startTimer(context: context, firingAt: deadline) }
     }
 
     private func disarmDeadline() {
-        deadline?.cancel()
         deadline = nil
+    }
+
+    private func startTimer(context: ChannelHandlerContext, firingAt instant: NIODeadline) {
+        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: instant) {
+            self.timerFired(context: context)
+        }
+    }
+
+    private func timerFired(context: ChannelHandlerContext) {
+        timer = nil
+        guard let deadline else { return }
+        guard NIODeadline.now() >= deadline else {
+            startTimer(context: context, firingAt: deadline)
+            return
+        }
+        logger.debug("closed a connection that did not send a whole request in time", metadata: ["conn": .string(connection)])
+        context.close(promise: nil)
+    }
+
+    private func stopTimer() {
+        deadline = nil
+        timer?.cancel()
+        timer = nil
     }
 }

@@ -36,6 +36,8 @@ final class TokenMintingHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private let endpoint: TokenEndpoint
     private let trustedProxies: TrustedProxies
     private var state = State.forwarding
+    /// The connection's peer, read once: a keep-alive client mints many tokens on one connection.
+    private var peer: IPAddress??
     /// This connection's request counters by status, looked up in the registry once each.
     private var answeredCounters: [Int: SignalMetrics.PipelineRequestCounters] = [:]
     /// Requests handed to the router whose response has not ended yet.
@@ -56,7 +58,9 @@ final class TokenMintingHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 return
             }
             do throws(SignalHTTPError) {
-                let client = trustedProxies.client(peer: context.channel.remoteAddress, headers: head.headers)
+                let peer = self.peer ?? IPAddress(context.channel.remoteAddress)
+                self.peer = peer
+                let client = trustedProxies.client(peer: peer, headers: head.headers)
                 try endpoint.authorize(presented: AdminCredential.presented(in: head.headers), from: client)
                 state = .minting(keepAlive: head.isKeepAlive, body: ByteBuffer())
             } catch {

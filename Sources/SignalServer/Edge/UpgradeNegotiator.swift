@@ -144,7 +144,7 @@ final class UpgradeNegotiator: ChannelInboundHandler, RemovableChannelHandler {
     /// address's share), with the refusal's `reason` label of `signal_admissions_refused_total`.
     /// Takes the token-less place when there is one.
     private func admissionRefusal(of head: HTTPRequestHead, to target: Target, channel: any Channel) -> (SignalHTTPError, reason: String?)? {
-        let client = service.trustedProxies.client(peer: channel.remoteAddress, headers: head.headers)
+        let client = service.trustedProxies.client(peer: IPAddress(channel.remoteAddress), headers: head.headers)
         slot.attribute(to: client)
         if case .signal = target, !service.allowsOrigin(head.headers.first(name: "Origin")) {
             return (SignalService.originError, "origin")

@@ -80,8 +80,8 @@ public struct TrustedProxies: Sendable {
 extension TrustedProxies {
     /// The client of a request head from `peer`; a peer without an IP address (a Unix-domain
     /// socket) and no trusted header naming one is ``IPAddress/unknown``, one client for all.
-    func client(peer: SocketAddress?, headers: HTTPHeaders) -> IPAddress {
-        client(peer: IPAddress(peer), forwarded: headers["Forwarded"], forwardedFor: headers["X-Forwarded-For"]) ?? .unknown
+    func client(peer: IPAddress?, headers: HTTPHeaders) -> IPAddress {
+        client(peer: peer, forwarded: headers["Forwarded"], forwardedFor: headers["X-Forwarded-For"]) ?? .unknown
     }
 
     /// The client of a router request from `peer` (see ``client(peer:headers:)``).
