@@ -56,6 +56,17 @@ import Testing
         #expect(Timestamp.httpDate(Self.date(0)) == "Thu, 01 Jan 1970 00:00:00 GMT")
     }
 
+    /// The shared `Date` header text follows the clock: it is one of the seconds around the call,
+    /// never a stale one, however many calls share it.
+    @Test func currentHTTPDateIsTheCurrentSecond() {
+        for _ in 0..<1_000 {
+            let before = Date()
+            let current = Timestamp.currentHTTPDate()
+            let after = Date()
+            #expect([Timestamp.httpDate(before), Timestamp.httpDate(after)].contains(current))
+        }
+    }
+
     /// Before 1582 Foundation switches to the Julian calendar; JavaScript stays Gregorian.
     @Test func staysGregorianBefore1582LikeJavaScript() {
         #expect(Timestamp.iso8601(Self.date(-62_135_596_800_000)) == "0001-01-01T00:00:00.000Z")

@@ -1,4 +1,3 @@
-import Foundation
 import HTTPTypes
 import NIOCore
 import NIOHTTP1
@@ -18,7 +17,7 @@ extension ChannelHandlerContext {
     func respond(status: HTTPResponse.Status, headers: HTTPFields, body: ByteBuffer, close: Bool) {
         var head = HTTPHeaders(headers)
         head.replaceOrAdd(name: "content-length", value: String(body.readableBytes))
-        head.replaceOrAdd(name: "date", value: Timestamp.httpDate(Date()))
+        head.replaceOrAdd(name: "date", value: Timestamp.currentHTTPDate())
         if close { head.replaceOrAdd(name: "connection", value: "close") }
         write(NIOAny(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: .init(statusCode: Int(status.code)), headers: head))), promise: nil)
         write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(body))), promise: nil)

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 
 /// UTC timestamps written by hand: `POST /token`, `/health` and every JSON log line need one,
 /// and Foundation's formatters go through a calendar for each (about 2 µs a call here).
@@ -40,6 +41,18 @@ enum Timestamp {
         return "\(weekday), \(twoDigits(dayOfMonth)) \(months[Int(month) - 1]) \(year) "
             + "\(twoDigits(time / 3_600_000)):\(twoDigits(time / 60_000 % 60)):\(twoDigits(time / 1000 % 60)) GMT"
     }
+
+    /// ``httpDate(_:)`` of now, formatted once a second and shared: every response carries it.
+    static func currentHTTPDate() -> String {
+        let now = Date()
+        let second = Int64(now.timeIntervalSince1970.rounded(.down))
+        return currentHTTPDateCache.withLockedValue { cache in
+            if cache.second != second { cache = (second, httpDate(now)) }
+            return cache.text
+        }
+    }
+
+    private static let currentHTTPDateCache = NIOLockedValueBox((second: Int64.min, text: ""))
 
     private static let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
     private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
