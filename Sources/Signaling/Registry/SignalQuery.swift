@@ -3,7 +3,7 @@
 public enum SignalQuery {
     /// The path part of a request target, without the query.
     public static func path(of uri: String) -> Substring {
-        uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
+        uri[..<(uri.utf8.firstIndex(of: UInt8(ascii: "?")) ?? uri.endIndex)]
     }
 
     /// `token`, `room` and `nodeId`, form-decoded (`%xx` and `+`) the way `URLSearchParams`

@@ -43,7 +43,10 @@ public struct TimeToLive: Sendable, Equatable, CustomStringConvertible {
     private static func seconds(in text: String) throws(TimeToLiveError) -> Double {
         // ASCII case folding: every unit is ASCII, and no other character folds to one
         // (Unicode `lowercased()` cost a `POST /token` about 1 µs).
-        var rest = Substring(String(decoding: text.utf8.map { (65...90).contains($0) ? $0 | 0x20 : $0 }, as: UTF8.self))
+        let isUppercase = { (byte: UInt8) in (65...90).contains(byte) }
+        var rest = Substring(
+            text.utf8.contains(where: isUppercase)
+                ? String(decoding: text.utf8.map { isUppercase($0) ? $0 | 0x20 : $0 }, as: UTF8.self) : text)
         if rest.hasSuffix(" ago") { throw .past }
         if rest.hasSuffix(" from now") { rest = rest.dropLast(" from now".count) }
         if rest.hasPrefix("-") { throw .negative }
@@ -60,7 +63,8 @@ public struct TimeToLive: Sendable, Equatable, CustomStringConvertible {
         let parts = number.split(separator: ".", omittingEmptySubsequences: false)
         let wellFormed =
             (parts.count == 1 && !parts[0].isEmpty) || (parts.count == 2 && !parts[1].isEmpty)
-        guard wellFormed, let value = Double(number.hasPrefix(".") ? "0" + number : String(number)) else {
+        // Whole numbers, the usual case, skip the floating-point parser.
+        guard wellFormed, let value = Int(number).map(Double.init) ?? Double(number.hasPrefix(".") ? "0" + number : String(number)) else {
             throw .malformed
         }
         guard let unit = unitSeconds[String(rest)] else { throw .malformed }
