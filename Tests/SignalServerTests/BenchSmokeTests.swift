@@ -8,7 +8,7 @@ import Testing
 /// to `scripts/bench`.
 @Suite struct BenchSmokeTests {
     private func runBench(_ arguments: [String], in directory: URL) async throws -> [String: Any] {
-        let result = try await CommandLineTool.run(["run", "--seconds", "0.5"] + arguments, executable: "signal-bench", in: directory)
+        let result = try await CommandLineTool.run(["run", "--seconds", "\(0.5 * testSlowdown)"] + arguments, executable: "signal-bench", in: directory)
         #expect(result.status == 0, "signal-bench failed: \(result.stderr)")
         let line = try #require(result.stdout.split(separator: "\n").last)
         return try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])

@@ -98,7 +98,7 @@ import Testing
     @Test func aTokenlessSocketHasTheShorterRegisterDeadlineAndGivesItsPlaceBack() async throws {
         try await TestServer.with({
             $0.registerTimeout = TimeToLive(seconds: 60)
-            $0.tokenlessRegisterTimeout = TimeToLive(seconds: 1)
+            $0.tokenlessRegisterTimeout = TimeToLive(seconds: Int(testSlowdown))
             $0.maxTokenlessSockets = 1
         }) { server in
             let tokenless = try await server.connect(["room": "r", "nodeId": "quiet"])
