@@ -231,7 +231,8 @@ func expectJSONError(
     }
 
     @Test func connectionAnsweredBeforeItsBodyArrivedStillGetsADeadline() async throws {
-        try await TestServer.with({ $0.requestTimeout = TimeToLive(seconds: 1) }) { server in
+        // Long enough for the request and its answer on a loaded machine, short enough to await.
+        try await TestServer.with({ $0.requestTimeout = TimeToLive(seconds: Int(2 * testSlowdown)) }) { server in
             let connection = try await RawConnection.open(port: server.port)
             // No admin secret: the 401 goes out before the body is read.
             try await connection.send("POST /token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\n\r\n")

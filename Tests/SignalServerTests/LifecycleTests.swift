@@ -7,7 +7,7 @@ import Testing
 /// Timers, counts, scale and shutdown.
 @Suite struct LifecycleTests {
     @Test func unregisteredSocketIsClosedAfterTheRegisterTimeout() async throws {
-        try await TestServer.with({ $0.registerTimeout = TimeToLive(seconds: Int(testSlowdown)) }) { server in
+        try await TestServer.with({ $0.registerTimeout = TimeToLive(seconds: Int(2 * testSlowdown)) }) { server in
             let (member, _) = try await server.joinNormal(room: "r", nodeId: "member")
             let lazy = try await server.connect(["token": server.token(subject: "r"), "nodeId": "lazy"])
             let wouldBeConsumer = try await server.connect(["room": "r", "nodeId": "anonymous"])

@@ -35,6 +35,9 @@ struct TestServer: Sendable {
         configuration.port = 0
         // No drain unless a test asks for one: stopping a test server should not wait.
         configuration.drainTimeout = .zero
+        // A socket without a token gets 3 s to register by default; tests that are not about that
+        // deadline must not race it on a loaded machine (those that are set it themselves).
+        configuration.tokenlessRegisterTimeout = TimeToLive(seconds: 60)
         configure(&configuration)
         let logs = LogCapture()
         let logger = logs.logger(level: logLevel)
