@@ -244,7 +244,7 @@ func expectJSONError(
 
     @Test func requestTimeoutAndHeadLimitAreConfigurable() async throws {
         try await TestServer.with({
-            $0.requestTimeout = TimeToLive(seconds: 1)
+            $0.requestTimeout = TimeToLive(seconds: Int(2 * testSlowdown))
             $0.requestHeadMaxBytes = 1024
         }) { server in
             let silent = try await RawConnection.open(port: server.port)
