@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 
 /// How many times slower than a plain debug build this run is: `SIGNAL_TEST_SLOWDOWN`
 /// (`scripts/test --sanitizers` sets it), else 1. Every deadline scales by it, and so do the
@@ -8,19 +9,75 @@ let testSlowdown: Double = ProcessInfo.processInfo.environment["SIGNAL_TEST_SLOW
 /// Runs `operation`, failing with ``TestSocket/Failure/timedOut(_:)`` if it has not finished
 /// after `seconds`. A deadline for a condition the test awaits, never a pause: the operation
 /// returns as soon as the condition holds.
+///
+/// At the deadline the operation is cancelled and given a second to end. One that does not
+/// heed cancellation (a wait on an `EventLoopFuture` nobody completes, on a `Task`'s value) is
+/// left behind: its test fails instead of hanging the whole run.
 func withDeadline<T: Sendable>(
     seconds: Double, _ what: String, _ operation: @escaping @Sendable () async throws -> T
 ) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await operation() }
-        group.addTask {
-            try await ContinuousClock().sleep(for: .seconds(seconds * testSlowdown))
-            return nil
+    let outcome = FirstOutcome<T>()
+    let ended = FirstOutcome<Void>()
+    let work = Task {
+        defer { ended.deliver(.success(())) }
+        do {
+            outcome.deliver(.success(try await operation()))
+        } catch {
+            outcome.deliver(.failure(error))
         }
-        let first = try await group.next()!
-        group.cancelAll()
-        guard let result = first else { throw TestSocket.Failure.timedOut(what) }
-        return result
+    }
+    let timer = Task {
+        try? await ContinuousClock().sleep(for: .seconds(seconds * testSlowdown))
+        guard !Task.isCancelled else { return }
+        outcome.deliver(.failure(TestSocket.Failure.timedOut(what)))
+    }
+    defer { timer.cancel() }
+    do {
+        return try await withTaskCancellationHandler {
+            try await outcome.value()
+        } onCancel: {
+            outcome.deliver(.failure(CancellationError()))
+        }
+    } catch {
+        // The caller's next wait must not overlap this one (a socket's frames have one reader).
+        work.cancel()
+        let grace = Task {
+            try? await ContinuousClock().sleep(for: .seconds(1))
+            ended.deliver(.success(()))
+        }
+        try? await ended.value()
+        grace.cancel()
+        throw error
+    }
+}
+
+/// The first result delivered to it; later ones are dropped. Awaited by one waiter.
+private final class FirstOutcome<T: Sendable>: Sendable {
+    private struct State {
+        var result: Result<T, any Error>?
+        var waiter: CheckedContinuation<T, any Error>?
+    }
+
+    private let state = NIOLockedValueBox(State())
+
+    func deliver(_ result: Result<T, any Error>) {
+        let waiter = state.withLockedValue { state -> CheckedContinuation<T, any Error>? in
+            guard state.result == nil else { return nil }
+            state.result = result
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(with: result)
+    }
+
+    func value() async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let ready = state.withLockedValue { state -> Result<T, any Error>? in
+                if state.result == nil { state.waiter = continuation }
+                return state.result
+            }
+            if let ready { continuation.resume(with: ready) }
+        }
     }
 }
 

@@ -50,7 +50,9 @@ struct TestServer: Sendable {
         }
         // As SignalApplication.run: the drain is shut down (so runs) first.
         var groupConfiguration = ServiceGroupConfiguration(services: [application, ShutdownDrain(service: service)], logger: logger)
-        groupConfiguration.maximumGracefulShutdownDuration = SignalApplication.gracefulShutdownLimit
+        // Scaled like the tests' deadlines: a slowed drain must end by itself, as it does at full
+        // speed, not by the group cancelling the server.
+        groupConfiguration.maximumGracefulShutdownDuration = SignalApplication.gracefulShutdownLimit * testSlowdown
         let group = ServiceGroup(configuration: groupConfiguration)
         let running = Task { try await group.run() }
         var iterator = ports.makeAsyncIterator()
@@ -81,7 +83,7 @@ struct TestServer: Sendable {
     /// Graceful shutdown, as on SIGTERM; returns when the server has stopped.
     func stop() async throws {
         await group.triggerGracefulShutdown()
-        try await running.value
+        try await waitUntilStopped()
     }
 
     /// Starts graceful shutdown without waiting for it.
@@ -89,9 +91,17 @@ struct TestServer: Sendable {
         await group.triggerGracefulShutdown()
     }
 
-    /// Waits until the server has fully stopped.
+    /// Waits until the server has fully stopped; fails (and cancels the server) if it has not
+    /// within the longest graceful shutdown plus its cancellation allowance.
     func waitUntilStopped() async throws {
-        try await running.value
+        let running = self.running
+        let limit = SignalApplication.gracefulShutdownLimit + SignalApplication.cancellationAllowance
+        do {
+            try await withDeadline(seconds: Double(limit.components.seconds) + 5, "the server to stop") { try await running.value }
+        } catch let error as TestSocket.Failure {
+            running.cancel()
+            throw error
+        }
     }
 
     // MARK: - Tokens and sockets

@@ -79,7 +79,8 @@ final class TestSocket: Sendable {
                     return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(configuration: pipeline)
                 }
             }
-        guard try await upgraded.get() else { throw Failure.notUpgraded }
+        let answered = try await withDeadline(seconds: 10, "the answer to the upgrade request") { try await upgraded.get() }
+        guard answered else { throw Failure.notUpgraded }
         return TestSocket(channel: collector.channel!, events: stream)
     }
 
