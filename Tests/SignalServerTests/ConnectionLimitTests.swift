@@ -7,7 +7,11 @@ import Testing
 /// upgrade is refused before it happens, with a JSON 429 or 503, and nothing else changes.
 @Suite struct ConnectionLimitTests {
     @Test func anAddressAtItsConnectionLimitGets429ForAnUpgradeButHTTPStillAnswers() async throws {
-        try await TestServer.with({ $0.maxConnectionsPerIP = 3 }) { server in
+        try await TestServer.with({
+            $0.maxConnectionsPerIP = 3
+            // The silent connections must outlast the test's steps on a loaded machine.
+            $0.requestTimeout = TimeToLive(seconds: 60)
+        }) { server in
             let token = server.token(subject: "r")
             // Three connections that never send a byte hold the address's share...
             var silent: [RawConnection] = []
