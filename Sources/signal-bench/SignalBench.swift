@@ -94,7 +94,7 @@ struct RunCommand: AsyncParsableCommand {
         print(text)
         if let output {
             let handle = FileHandle(forWritingAtPath: output) ?? {
-                FileManager.default.createFile(atPath: output, contents: nil)
+                _ = FileManager.default.createFile(atPath: output, contents: nil)
                 return FileHandle(forWritingAtPath: output)!
             }()
             handle.seekToEndOfFile()
