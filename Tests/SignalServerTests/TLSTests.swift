@@ -152,7 +152,9 @@ import Testing
     @Test func aSilentTLSClientIsClosedAtTheRequestDeadline() async throws {
         let authority = try await TestCertificateAuthority.make("CA")
         let tls = try ServedFiles(try await authority.issueServerCertificate(serial: 30)).context()
-        try await TestServer.with(authDisabled: true, { $0.tls = tls; $0.requestTimeout = TimeToLive(seconds: 1) }) { server in
+        // Long enough for a full TLS handshake on a loaded, sanitized build.
+        let deadline = TimeToLive(seconds: Int(2 * testSlowdown))
+        try await TestServer.with(authDisabled: true, { $0.tls = tls; $0.requestTimeout = deadline }) { server in
             // Nothing at all, and a record header that announces a ClientHello never sent.
             let silent = try await RawConnection.open(port: server.port)
             let stalled = try await RawConnection.open(port: server.port)
