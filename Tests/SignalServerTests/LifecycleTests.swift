@@ -26,8 +26,12 @@ import Testing
         }
     }
 
+    /// 1 s, and as many more as a sanitized build is slower: a peer that answers pings must
+    /// never look silent because the machine is slow.
+    static let pingInterval = TimeToLive(seconds: Int(testSlowdown))
+
     @Test func serverPingsEveryIntervalAndAnsweringPeersStay() async throws {
-        try await TestServer.with({ $0.pingInterval = TimeToLive(seconds: 1) }) { server in
+        try await TestServer.with({ $0.pingInterval = Self.pingInterval }) { server in
             let (alice, _) = try await server.joinNormal(room: "r", nodeId: "alice")
             let (bob, _) = try await server.joinNormal(room: "r", nodeId: "bob")
             // The third ping only goes out if the check two intervals after joining passed,
@@ -44,7 +48,7 @@ import Testing
     }
 
     @Test func silentPeerIsDroppedAfterTwoPingIntervals() async throws {
-        try await TestServer.with({ $0.pingInterval = TimeToLive(seconds: 1) }) { server in
+        try await TestServer.with({ $0.pingInterval = Self.pingInterval }) { server in
             let (alice, _) = try await server.joinNormal(room: "r", nodeId: "alice")
             let (silent, _) = try await server.joinNormal(room: "quiet", nodeId: "silent")
             try await silent.pauseReading()
