@@ -248,9 +248,12 @@ enum HTTPClient {
             let payload = body.map { ByteBuffer(string: $0) }
             head.headers.add(name: "Content-Length", value: "\(payload?.readableBytes ?? 0)")
             head.headers.add(name: "Connection", value: "close")
-            try await outbound.write(.head(head))
-            if let payload { try await outbound.write(.body(.byteBuffer(payload))) }
-            try await outbound.write(.end(nil))
+            var parts: [HTTPClientRequestPart] = [.head(head)]
+            if let payload { parts.append(.body(.byteBuffer(payload))) }
+            parts.append(.end(nil))
+            // In one write: the server may answer and close as soon as it has the head, and a
+            // later write of the end would then fail on the closed channel (seen under load).
+            try await outbound.write(contentsOf: parts)
 
             var status: Int?
             var fields: [String: String] = [:]
