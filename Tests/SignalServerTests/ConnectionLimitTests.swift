@@ -16,8 +16,20 @@ import Testing
             // Three connections that never send a byte hold the address's share...
             var silent: [RawConnection] = []
             for _ in 0..<3 { silent.append(try await RawConnection.open(port: server.port)) }
-            // ...so a fourth that asks to upgrade is refused before the 101.
-            let (refused, answer) = try await rawUpgrade(port: server.port, TestServer.target(["token": token, "nodeId": "a"]))
+            // ...so a fourth that asks to upgrade is refused before the 101, once the server has
+            // taken them in: a connection the kernel has completed may not be accepted yet, and
+            // each is counted on its own event loop.
+            var refusal: (RawConnection, RawConnection.Response)?
+            try await poll(within: 10, { "an upgrade past the address's share to be refused" }) {
+                let (connection, answer) = try await rawUpgrade(port: server.port, TestServer.target(["token": token, "nodeId": "a"]))
+                guard answer.status == 101 else {
+                    refusal = (connection, answer)
+                    return true
+                }
+                await connection.close()
+                return false
+            }
+            let (refused, answer) = try #require(refusal)
             expectJSONError(answer, 429)
             _ = try await refused.readUntilClosed()
             // Plain HTTP from the same address is still answered.
