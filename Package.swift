@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .library(name: "Signaling", targets: ["Signaling"]),
         .library(name: "SignalServer", targets: ["SignalServer"]),
+        .library(name: "RedisClient", targets: ["RedisClient"]),
         .executable(name: "signal-server", targets: ["signal-server"]),
         .executable(name: "signal-bench", targets: ["signal-bench"]),
     ],
@@ -52,11 +53,25 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "CPlatform"),
+        // A narrow RESP2 client on SwiftNIO (commands with pipelining, scripts, pub/sub), small
+        // enough to swap for a maintained client later.
+        .target(
+            name: "RedisClient",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "SignalServer",
             dependencies: [
                 "Signaling",
                 "CPlatform",
+                "RedisClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -117,6 +132,19 @@ let package = Package(
             dependencies: ["Signaling"],
             swiftSettings: swiftSettings
         ),
+        // Real services that tests start and stop (redis-server, free loopback ports, the Debian
+        // tools they come from), deadlines and log capture, shared by the test targets.
+        .target(
+            name: "TestServices",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/TestServices",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "SignalingTests",
             dependencies: ["Signaling", .product(name: "NIOCore", package: "swift-nio")],
@@ -127,6 +155,7 @@ let package = Package(
             dependencies: [
                 "SignalServer",
                 "Signaling",
+                "TestServices",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -140,6 +169,19 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RedisClientTests",
+            dependencies: [
+                "RedisClient",
+                "TestServices",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

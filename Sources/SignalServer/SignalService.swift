@@ -2,10 +2,12 @@ public import Hummingbird
 import HTTPTypes
 import HummingbirdCore
 public import Logging
-import NIOCore
+public import NIOCore
 import Prometheus
 public import Signaling
 import Synchronization
+import NIOConcurrencyHelpers
+public import NIOPosix
 import Foundation
 
 /// The signaling service: its configuration, its rooms, its HTTP routes and its `/signal`
@@ -24,6 +26,11 @@ public final class SignalService: Sendable {
     public let logger: Logger
     /// The service's Prometheus metrics, served at `GET /metrics`; `nil` with `METRICS=false`.
     public let metrics: SignalMetrics?
+    /// The directory shared with other instances through `REDIS_URL`, when it is set and no
+    /// other directory was given; its ``ClusterPresence`` must run for it to connect.
+    public let cluster: ClusterDirectory?
+    /// What the last heartbeat of ``cluster`` counted.
+    private let clusterCensus = NIOLockedValueBox<ClusterDirectory.Census?>(nil)
 
     let tokenVerifier: TokenVerifier?
     /// `POST /token`, when authentication is on.
@@ -46,9 +53,13 @@ public final class SignalService: Sendable {
     /// WebSocket, so the descriptors kept in reserve stay free for HTTP requests.
     public let socketLimit: Int
 
-    /// Creates the service. `directory` holds its rooms: by default an in-process
-    /// ``RoomRegistry`` with rooms of `MAX_PEERS_PER_ROOM`.
-    public init(configuration: SignalConfiguration, directory: (any PeerDirectory)? = nil, logger: Logger) {
+    /// Creates the service. `directory` holds its rooms: by default a ``ClusterDirectory`` on
+    /// `REDIS_URL` when that is set (its connections on a loop of `eventLoopGroup`), else an
+    /// in-process ``RoomRegistry``, with rooms of `MAX_PEERS_PER_ROOM`.
+    public init(
+        configuration: SignalConfiguration, directory: (any PeerDirectory)? = nil,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger
+    ) {
         self.configuration = configuration
         self.logger = logger
         let metrics = configuration.metrics ? SignalMetrics() : nil
@@ -62,15 +73,24 @@ public final class SignalService: Sendable {
         } else {
             self.tokenEndpoint = nil
         }
+        let revocations = RevocationList(maximumTokenLifetime: TimeInterval(configuration.maxTokenTTL.seconds))
+        if directory == nil, let redis = configuration.redis {
+            self.cluster = ClusterDirectory(
+                endpoint: redis, instanceID: configuration.instanceID ?? Self.randomInstanceID(),
+                maximumPeersPerRoom: configuration.maxPeersPerRoom, revocations: revocations, eventLoop: eventLoopGroup.next(),
+                logger: logger)
+        } else {
+            self.cluster = nil
+        }
         self.sessionSettings = SessionSettings(
-            directory: directory ?? RoomRegistry(maximumPeersPerRoom: configuration.maxPeersPerRoom),
+            directory: directory ?? cluster ?? RoomRegistry(maximumPeersPerRoom: configuration.maxPeersPerRoom),
             consumerAuthentication: configuration.consumerAuthentication,
             registerTimeout: .seconds(Int64(configuration.registerTimeout.seconds)),
             tokenlessRegisterTimeout: .seconds(Int64(configuration.tokenlessRegisterTimeout.seconds)),
             messageRate: configuration.messageRate,
             pingInterval: .seconds(Int64(configuration.pingInterval.seconds)),
             turn: configuration.turnCredentialIssuer,
-            revocations: RevocationList(maximumTokenLifetime: TimeInterval(configuration.maxTokenTTL.seconds)),
+            revocations: revocations,
             closeOnTokenExpiry: configuration.closeOnTokenExpiry)
         let socketLimit = SocketLimit.forThisProcess()
         self.socketLimit = socketLimit
@@ -82,6 +102,20 @@ public final class SignalService: Sendable {
                 capacity: min(configuration.maxTokenlessSockets, max(1, socketLimit / 4)),
                 perAddressCapacity: configuration.maxTokenlessSocketsPerIP)
     }
+
+    /// An `INSTANCE_ID` for an instance started without one: 12 hex digits.
+    private static func randomInstanceID() -> String {
+        String(UInt64.random(in: 0..<(1 << 48)), radix: 16)
+    }
+
+    /// Records what a heartbeat of ``cluster`` counted (`nil`: it could not reach Redis).
+    func clusterObserved(_ census: ClusterDirectory.Census?) {
+        if let census { clusterCensus.withLockedValue { $0 = census } }
+        metrics?.clusterObserved(linked: cluster?.isLinked ?? false, census: census)
+    }
+
+    /// The 503 of `/ready` while this instance cannot reach the Redis it shares rooms through.
+    static let redisUnreachableError = SignalHTTPError(.serviceUnavailable, "this instance cannot reach Redis")
 
     /// Open `/signal` sockets, registered or not (`peers` of `/health`).
     public var openSocketCount: Int { openSockets.load(ordering: .relaxed) }
@@ -210,6 +244,7 @@ public final class SignalService: Sendable {
         get("/health") { _ in self.health() }
         get("/ready") { _ in
             guard !self.isDraining else { throw Self.drainingError }
+            if let cluster = self.cluster, !cluster.isLinked { throw Self.redisUnreachableError }
             return JSONResponse.make(.ok) { $0.writeStaticString(#"{"status":"ready"}"#) }
         }
         get("/openapi.yaml") { _ in OpenAPIDocument.response() }
@@ -263,6 +298,7 @@ public final class SignalService: Sendable {
                     "the server keeps at most \(error.capacity) revocations; revoke by subject, or retry when older ones have expired")
             }
             for holder in holders { holder.close(.tokenRevoked) }
+            self.cluster?.publishRevocation(revocation)
             self.logger.notice("room tokens revoked", metadata: ["closed": "\(holders.count)"])
             return JSONResponse.make(.ok) { $0.writeString(#"{"revoked":true,"closed":\#(holders.count)}"#) }
         }
@@ -284,9 +320,16 @@ public final class SignalService: Sendable {
 
     private func health() -> Response {
         let auth = tokenVerifier == nil ? "disabled" : "enabled"
+        var clusterField = ""
+        if let cluster {
+            let census = clusterCensus.withLockedValue { $0 } ?? ClusterDirectory.Census(instances: 0, peers: 0)
+            let redis = cluster.isLinked ? "connected" : "disconnected"
+            clusterField =
+                #","cluster":{"instance":"\#(cluster.instanceID)","instances":\#(census.instances),"peers":\#(census.peers),"redis":"\#(redis)"}"#
+        }
         return JSONResponse.make(.ok) { body in
             body.writeString(
-                #"{"status":"ok","auth":"\#(auth)","peers":\#(openSocketCount),"rooms":\#(directory.roomCount),"ts":"\#(Timestamp.iso8601(Date()))"}"#
+                #"{"status":"ok","auth":"\#(auth)","peers":\#(openSocketCount),"rooms":\#(directory.roomCount)\#(clusterField),"ts":"\#(Timestamp.iso8601(Date()))"}"#
             )
         }
     }

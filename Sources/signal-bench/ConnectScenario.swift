@@ -26,30 +26,12 @@ enum ConnectScenario {
     /// Opens `count` registered sockets, `concurrency` at a time, each in a room of its own;
     /// measures, then closes them all and measures memory again.
     static func run(_ bench: BenchTarget, scenario: String, count: Int, concurrency: Int) async throws -> Result {
-        let tally = ConnectTally()
         let rssBefore = bench.server?.residentKiB()
         // Tokens are minted before the clock starts: minting is not what is measured.
         let targets = (0..<count).map { bench.target(room: "room-\($0)", nodeId: "node-\($0)") }
         let window = CPUWindow(server: bench.server)
-        await withTaskGroup(of: Void.self) { group in
-            for _ in 0..<concurrency {
-                group.addTask {
-                    while true {
-                        let index = tally.next.add(1, ordering: .relaxed).oldValue
-                        guard index < count else { return }
-                        let started = ContinuousClock.now
-                        let socket = RegisteredSocket(loop: bench.group.next())
-                        do {
-                            let channel = try await bench.connect(requestTarget: targets[index], delegate: socket).get()
-                            try await socket.registered.futureResult.get()
-                            tally.latency.record(microseconds: microseconds(since: started))
-                            tally.channels.withLockedValue { $0.append(channel) }
-                        } catch {
-                            tally.failures.add(1, ordering: .relaxed)
-                        }
-                    }
-                }
-            }
+        let tally = await openRegistered(count: count, concurrency: concurrency, group: bench.group) { index, socket in
+            bench.connect(requestTarget: targets[index], delegate: socket)
         }
         let (wall, cpu) = window.close()
         let rssOpen = bench.server?.residentKiB()
@@ -71,14 +53,60 @@ enum ConnectScenario {
             kibPerConnection: zip(rssBefore, rssOpen).map { Double($1 - $0) / Double(max(opened, 1)) },
             healthMillisecondsWhileOpen: healthMilliseconds)
     }
+
+    /// How long a socket may wait for the answer to its `register`.
+    static let registerLimit = TimeAmount.seconds(60)
+
+    /// Opens `count` registered sockets, `concurrency` at a time; `connect` opens socket `index`
+    /// (0 ..< count) for its delegate. Returns once every socket is registered or has failed.
+    static func openRegistered(
+        count: Int, concurrency: Int, group: any EventLoopGroup,
+        connect: @escaping @Sendable (Int, RegisteredSocket) -> EventLoopFuture<any Channel>
+    ) async -> OpenedSockets {
+        let tally = OpenedSockets()
+        await withTaskGroup(of: Void.self) { tasks in
+            for _ in 0..<concurrency {
+                tasks.addTask {
+                    while true {
+                        let index = tally.next.add(1, ordering: .relaxed).oldValue
+                        guard index < count else { return }
+                        let started = ContinuousClock.now
+                        let socket = RegisteredSocket(loop: group.next())
+                        var channel: (any Channel)?
+                        do {
+                            let connected = try await connect(index, socket).get()
+                            channel = connected
+                            // A register the server never answers fails the socket instead of holding the run.
+                            let limit = connected.eventLoop.scheduleTask(in: registerLimit) {
+                                socket.registered.fail(BenchError("no answer to register within \(registerLimit)"))
+                            }
+                            try await socket.registered.futureResult.get()
+                            limit.cancel()
+                            tally.latency.record(microseconds: microseconds(since: started))
+                            tally.channels.withLockedValue { $0.append(connected) }
+                        } catch {
+                            channel?.close(promise: nil)
+                            tally.failures.add(1, ordering: .relaxed)
+                            tally.firstFailure.withLockedValue { $0 = $0 ?? "\(error)" }
+                        }
+                    }
+                }
+            }
+        }
+        return tally
+    }
 }
 
-/// Progress shared by the connecting tasks.
-private final class ConnectTally: Sendable {
+/// Registered sockets opened by ``ConnectScenario/openRegistered(count:concurrency:group:connect:)``.
+final class OpenedSockets: Sendable {
     let next = Atomic<Int>(0)
     let failures = Atomic<Int>(0)
+    /// Connect to `peer-list`, microseconds.
     let latency = LatencyRecorder()
+    /// The registered sockets' channels.
     let channels = NIOLockedValueBox<[any Channel]>([])
+    /// What went wrong with the first socket that failed.
+    let firstFailure = NIOLockedValueBox<String?>(nil)
 }
 
 /// Microseconds from `start` to now.

@@ -44,17 +44,7 @@ enum HoldScenario {
             try await bench.connect(room: "soak-pair", nodeId: "b", delegate: RelaySide(pair: pair, isA: false)).get(),
         ]
         try await relay.ready.await(1, within: .seconds(30), "pairs registered")
-        let probe = KeepAliveHealthProbe()
-        let probeChannel = try await ClientBootstrap(group: bench.group)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(
-                        RawHTTPClient(
-                            request: RawHTTPClient.request(method: "GET", path: "/health", host: bench.host), delegate: probe,
-                            resendDelay: KeepAliveHealthProbe.interval))
-                }
-            }
-            .connect(host: bench.host, port: bench.port).get()
+        let (probe, probeChannel) = try await KeepAliveHealthProbe.connect(to: bench)
 
         // scripts/soak starts the silent flood once this line appears.
         FileHandle.standardError.write(Data("hold: pair registered and /health probe connected\n".utf8))
@@ -128,41 +118,6 @@ enum HoldScenario {
         }
         return (latency, failures)
     }
-}
-
-/// Runs `body`, failing if it takes longer than `limit`.
-private func withTimeout<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await ContinuousClock().sleep(for: limit)
-            throw BenchError("no answer within \(limit)")
-        }
-        defer { group.cancelAll() }
-        return try await group.next()!
-    }
-}
-
-/// `/health` over one connection, again and again: each response's latency from when its
-/// request was due.
-private final class KeepAliveHealthProbe: RawHTTPClient.Delegate, @unchecked Sendable {
-    static let interval = TimeAmount.milliseconds(10)
-    let latency = LatencyRecorder()
-    let failures = Atomic<Int>(0)
-    private let running = Atomic<Bool>(true)
-    private var sentAt = ContinuousClock.now
-
-    func response(status: Int, body: ByteBufferView) -> Bool {
-        if status == 200 { latency.record(microseconds: microseconds(since: sentAt)) } else { failures.add(1, ordering: .relaxed) }
-        sentAt = .now + .nanoseconds(Self.interval.nanoseconds)
-        return running.load(ordering: .relaxed)
-    }
-
-    func finished() {
-        if running.load(ordering: .relaxed) { failures.add(1, ordering: .relaxed) }
-    }
-
-    func stop() { running.store(false, ordering: .relaxed) }
 }
 
 /// What became of the token-less sockets.

@@ -77,7 +77,7 @@ final class RawHTTPClient: ChannelInboundHandler {
     }
 }
 
-/// One-off requests to `/health`.
+/// One-off requests: `/health`, `POST /revoke`.
 enum HTTPProbe {
     private final class OneResponse: RawHTTPClient.Delegate, @unchecked Sendable {
         let promise: EventLoopPromise<(Int, String)>
@@ -91,9 +91,22 @@ enum HTTPProbe {
 
     /// The status and body of `GET path`.
     static func get(host: String, port: Int, path: String, group: any EventLoopGroup) async throws -> (Int, String) {
+        try await send(RawHTTPClient.request(method: "GET", path: path, host: host), host: host, port: port, group: group)
+    }
+
+    /// The status and body of `POST path` with a JSON `body` and the admin secret.
+    static func postAsAdmin(
+        host: String, port: Int, path: String, body: String, adminSecret: String, group: any EventLoopGroup
+    ) async throws -> (Int, String) {
+        let headers = ["Authorization": "Bearer \(adminSecret)", "Content-Type": "application/json"]
+        return try await send(
+            RawHTTPClient.request(method: "POST", path: path, host: host, headers: headers, body: body), host: host, port: port, group: group)
+    }
+
+    /// The status and body of the answer to `request`, on a connection of its own.
+    private static func send(_ request: ByteBuffer, host: String, port: Int, group: any EventLoopGroup) async throws -> (Int, String) {
         let loop = group.next()
         let delegate = OneResponse(promise: loop.makePromise())
-        let request = RawHTTPClient.request(method: "GET", path: path, host: host)
         let channel = try await ClientBootstrap(group: loop)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {

@@ -2,22 +2,40 @@ import NIOCore
 import Synchronization
 
 /// `relay`: P pairs, one room each, ping-ponging `offer` frames with a fake SDP; every
-/// delivered frame is checked for the stamped `from`.
+/// delivered frame is checked for the stamped `from`. Against several instances sharing rooms
+/// through Redis, pairs are spread over the instances, and ``Placement`` says whether the two
+/// peers of a pair are on the same instance or on two different ones.
 enum RelayScenario {
+    /// Where the two sockets of a pair connect, when there are several instances.
+    enum Placement: String, Codable, Sendable {
+        /// Both peers of pair `i` on instance `i mod N`: relays never leave the instance.
+        case sameInstance = "same-instance"
+        /// Peer `a` of pair `i` on instance `i mod N`, peer `b` on the next one: every relay
+        /// crosses instances through Redis.
+        case crossInstance = "cross-instance"
+    }
+
     struct Result: Codable, Sendable {
         let scenario: String
         let target: String
+        let instances: Int
+        let placement: Placement
         let pairs: Int
         let seconds: Double
         let messages: Int
         let messagesPerSecond: Double
+        /// CPU of every counted process (all instances and Redis) over the wall time.
         let serverCPUShare: Double?
         let serverMicrosecondsPerMessage: Double?
         let roundTrip: LatencySummary
         let badFrames: Int
     }
 
-    static func run(_ bench: BenchTarget, pairs: Int, seconds: Double, sdpBytes: Int) async throws -> Result {
+    /// Runs the relay over `instances` (one, or several sharing rooms), counting the CPU of `counted`.
+    static func run(
+        _ instances: [BenchTarget], counting counted: [ServerProcess], placement: Placement, pairs: Int, seconds: Double, sdpBytes: Int
+    ) async throws -> Result {
+        guard placement == .sameInstance || instances.count > 1 else { throw BenchError("cross-instance placement needs two instances or more") }
         let tally = RelayTally()
         let sdp = String(repeating: "a", count: sdpBytes)
         var pairList: [RelayPair] = []
@@ -25,14 +43,16 @@ enum RelayScenario {
         for index in 0..<pairs {
             let pair = RelayPair(tally: tally, sdp: sdp)
             pairList.append(pair)
-            connections.append(bench.connect(room: "relay-\(index)", nodeId: "a", delegate: RelaySide(pair: pair, isA: true)))
-            connections.append(bench.connect(room: "relay-\(index)", nodeId: "b", delegate: RelaySide(pair: pair, isA: false)))
+            let a = instances[index % instances.count]
+            let b = placement == .sameInstance ? a : instances[(index + 1) % instances.count]
+            connections.append(a.connect(room: "relay-\(index)", nodeId: "a", delegate: RelaySide(pair: pair, isA: true)))
+            connections.append(b.connect(room: "relay-\(index)", nodeId: "b", delegate: RelaySide(pair: pair, isA: false)))
         }
         var channels: [any Channel] = []
         for connection in connections { channels.append(try await connection.get()) }
         try await tally.ready.await(pairs, within: .seconds(30), "pairs registered")
 
-        let window = CPUWindow(server: bench.server)
+        let window = CPUWindow(processes: counted)
         tally.running.store(true, ordering: .relaxed)
         for pair in pairList { pair.start() }
         try await ContinuousClock().sleep(for: .seconds(seconds))
@@ -45,8 +65,8 @@ enum RelayScenario {
         for channel in channels { channel.close(promise: nil) }
 
         return Result(
-            scenario: "relay", target: bench.kind.name, pairs: pairs, seconds: wall, messages: messages,
-            messagesPerSecond: Double(messages) / wall, serverCPUShare: cpu.map { $0 / wall },
+            scenario: "relay", target: instances[0].kind.name, instances: instances.count, placement: placement, pairs: pairs,
+            seconds: wall, messages: messages, messagesPerSecond: Double(messages) / wall, serverCPUShare: cpu.map { $0 / wall },
             serverMicrosecondsPerMessage: cpu.map { messages > 0 ? $0 * 1e6 / Double(messages) : 0 },
             roundTrip: tally.latency.summary, badFrames: tally.badFrames.load(ordering: .relaxed))
     }
@@ -97,7 +117,8 @@ final class RelaySide: RawWebSocket.Delegate, @unchecked Sendable {
 }
 
 /// One pair: `a` sends an offer to `b`, `b` answers with an offer to `a`, and so on; `a`
-/// measures the round trip. Both sockets live on one event loop (the generator runs one).
+/// measures the round trip. `a`'s state is touched on `a`'s event loop only, `b`'s on `b`'s;
+/// the two may differ (the generator runs one loop per CPU it may use).
 final class RelayPair: @unchecked Sendable {
     private let tally: RelayTally
     private let offerToB: ByteBuffer
@@ -106,7 +127,8 @@ final class RelayPair: @unchecked Sendable {
     // would keep both alive after their channels close (LeakSanitizer reported the cycle).
     private weak var a: RawWebSocket?
     private weak var b: RawWebSocket?
-    private var registered = 0
+    /// Sockets of the pair that got their list; both answers may arrive at once on two loops.
+    private let registered = Atomic<Int>(0)
     private var sentAt = ContinuousClock.now
 
     init(tally: RelayTally, sdp: String) {
@@ -131,8 +153,7 @@ final class RelayPair: @unchecked Sendable {
 
     func received(_ payload: UnsafeRawBufferPointer, isA: Bool) {
         if payload.starts(with: #"{"type":"peer-list""#.utf8) || payload.starts(with: #"{"type":"server-list""#.utf8) {
-            registered += 1
-            if registered == 2 { tally.ready.add(1, ordering: .relaxed) }
+            if registered.add(1, ordering: .relaxed).newValue == 2 { tally.ready.add(1, ordering: .relaxed) }
             return
         }
         let fromA = #"{"from":"a""#.utf8, fromB = #"{"from":"b""#.utf8

@@ -1,6 +1,6 @@
 import Foundation
 
-/// CPU time and memory of the server under test, read from `/proc/PID`.
+/// CPU time and memory of a process under test (a server instance, Redis), read from `/proc/PID`.
 struct ServerProcess {
     let pid: Int32
 
@@ -25,22 +25,29 @@ struct ServerProcess {
     }
 }
 
-/// Server CPU used over a measured window.
+/// Server CPU used over a measured window: of one server, or summed over every process of a
+/// cluster (its instances and Redis).
 struct CPUWindow {
-    let server: ServerProcess?
+    let processes: [ServerProcess]
     private let startCPU: Double
     private let startTime: ContinuousClock.Instant
 
     init(server: ServerProcess?) {
-        self.server = server
-        self.startCPU = server?.cpuSeconds() ?? 0
+        self.init(processes: server.map { [$0] } ?? [])
+    }
+
+    init(processes: [ServerProcess]) {
+        self.processes = processes
+        self.startCPU = processes.reduce(0) { $0 + $1.cpuSeconds() }
         self.startTime = .now
     }
 
-    /// Elapsed wall seconds and the server's CPU seconds since the window opened.
+    /// Elapsed wall seconds and the processes' CPU seconds since the window opened (`nil` when
+    /// no process is watched).
     func close() -> (wall: Double, serverCPU: Double?) {
         let elapsed = ContinuousClock.now - startTime
         let wall = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        return (wall, server.map { $0.cpuSeconds() - startCPU })
+        guard !processes.isEmpty else { return (wall, nil) }
+        return (wall, processes.reduce(0) { $0 + $1.cpuSeconds() } - startCPU)
     }
 }

@@ -35,7 +35,10 @@ struct EnvironmentFile {
     /// Writes the file, readable by its owner only: it holds secrets.
     func write() throws {
         let text = lines.joined(separator: "\n") + "\n"
-        FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+        // Created owner-only before the secrets are written, so they are never readable by others.
+        guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
+        }
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
     }

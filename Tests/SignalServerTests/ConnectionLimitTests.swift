@@ -1,6 +1,7 @@
 import Foundation
 import SignalServer
 import Signaling
+import TestServices
 import Testing
 
 /// `MAX_CONNECTIONS_PER_IP` and the budget for sockets admitted without a token: past them an

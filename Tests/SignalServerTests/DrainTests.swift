@@ -1,6 +1,7 @@
 import Foundation
 import SignalServer
 import Signaling
+import TestServices
 import Testing
 
 /// `/ready` and the drain on graceful shutdown: readiness flips at once, new sockets are

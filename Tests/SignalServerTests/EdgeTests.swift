@@ -1,6 +1,7 @@
 import Foundation
 import SignalServer
 import Signaling
+import TestServices
 import Testing
 
 /// A WebSocket handshake request as a browser sends it, to `target`.

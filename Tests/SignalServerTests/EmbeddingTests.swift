@@ -8,6 +8,7 @@ import NIOWebSocket
 import ServiceLifecycle
 import SignalServer
 import Signaling
+import TestServices
 import Testing
 
 /// A host app that embeds signaling with `.signal(service:shouldUpgrade:)` keeps its own routes

@@ -2,6 +2,7 @@ import Foundation
 import NIOWebSocket
 import SignalServer
 import Signaling
+import TestServices
 import Testing
 
 /// Timers, counts, scale and shutdown.

@@ -1,6 +1,7 @@
 import Foundation
 import NIOWebSocket
 import SignalServer
+import TestServices
 import Testing
 
 /// `GET /metrics` over real sockets: the counters and gauges follow the traffic, `METRICS_TOKEN`

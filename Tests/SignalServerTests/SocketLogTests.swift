@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Signaling
+import TestServices
 import Testing
 
 /// Every refused or closed `/signal` socket leaves one info line with its code, reason, room and

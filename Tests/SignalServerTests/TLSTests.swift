@@ -4,6 +4,7 @@ import NIOCore
 import NIOSSL
 import SignalServer
 import Signaling
+import TestServices
 import Testing
 
 /// `TLS_CERT_FILE` / `TLS_KEY_FILE` on the wire: the whole token → `/signal` → relay flow over

@@ -1,5 +1,6 @@
 import Foundation
 import SignalServer
+import TestServices
 import Testing
 
 /// `CLOSE_ON_TOKEN_EXPIRY`: on, a socket is closed 4003 `Token expired` when its room token's

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import SignalServer
 import Signaling
+import TestServices
 import Testing
 
 /// TURN on the wire: `GET /turn-credentials` (README § TURN), the `iceServers` member of

@@ -21,7 +21,7 @@ import Testing
         #expect(replaced === first)
         #expect(registry.roomCount == 1 && registry.memberCount == 1)
         // The replaced socket can no longer register, and its late removal changes nothing.
-        #expect(registry.registerNormal(first, room: "r", nodeId: "n", serveConsumers: true, capacity: nil) == nil)
+        #expect(registry.registerNormal(first, room: "r", nodeId: "n", serveConsumers: true, capacity: nil) == .notHolder)
         #expect(!registry.remove(first, room: "r", nodeId: "n"))
         #expect(registry.memberCount == 1)
     }
@@ -96,11 +96,11 @@ import Testing
         for (index, peer) in peers.enumerated() {
             _ = registry.admit(peer, room: "r", nodeId: "p\(index)", proven: true)
         }
-        #expect(registry.registerNormal(peers[2], room: "r", nodeId: "p2", serveConsumers: true, capacity: nil) == [])
+        #expect(registry.registerNormal(peers[2], room: "r", nodeId: "p2", serveConsumers: true, capacity: nil) == .listed([]))
         _ = registry.registerConsumer(peers[3], room: "r", nodeId: "p3")
-        #expect(registry.registerNormal(peers[0], room: "r", nodeId: "p0", serveConsumers: true, capacity: nil) == ["p2"])
+        #expect(registry.registerNormal(peers[0], room: "r", nodeId: "p0", serveConsumers: true, capacity: nil) == .listed(["p2"]))
         // p1 is still pending: not listed.
-        #expect(registry.registerNormal(peers[1], room: "r", nodeId: "p1", serveConsumers: false, capacity: nil) == ["p0", "p2"])
+        #expect(registry.registerNormal(peers[1], room: "r", nodeId: "p1", serveConsumers: false, capacity: nil) == .listed(["p0", "p2"]))
     }
 
     @Test func serverListsRotateAndRespectServeConsumersAndCapacity() {
@@ -162,6 +162,7 @@ import Testing
     private func consumerList(_ nodeId: String) -> [String]? {
         let consumer = IdentityPeer()
         _ = registry.admit(consumer, room: "r", nodeId: nodeId, proven: false)
-        return registry.registerConsumer(consumer, room: "r", nodeId: nodeId)
+        guard case .listed(let servers) = registry.registerConsumer(consumer, room: "r", nodeId: nodeId) else { return nil }
+        return servers
     }
 }

@@ -539,4 +539,5 @@ import Testing
 final class IdentityPeer: PeerConnection {
     func deliver(_ text: ByteBuffer) {}
     func close(_ code: CloseCode) {}
+    func listReady(_ nodeIds: [String]) {}
 }

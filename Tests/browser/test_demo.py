@@ -16,6 +16,9 @@ machine). The test:
   "replaced by new connection", alice and bob must replace their old peer connection with the
   new offer, the channels re-open and chat flows again; `/health` still counts 3 peers, 1 room;
 - with a fourth server, AUTH_DISABLED=true, two more tabs join by `#room=` alone and connect;
+- starts `redis-server` on loopback and two servers sharing rooms through it (REDIS_URL): a page on
+  each instance, same room, opens a data channel to the other and chat flows both ways; both
+  instances' `/health` count 2 instances and 2 peers in the cluster;
 - starts coturn (`turnserver`, use-auth-secret) on loopback and a fifth server with TURN_SECRET
   and TURN_URLS pointing at it; two tabs open /demo with `&relay=1` (iceTransportPolicy "relay"),
   so the only way to connect is a coturn relay opened with the credentials from their peer-list:
@@ -26,7 +29,7 @@ machine). The test:
 Every wait is bounded; Chromium, chromedriver and coturn are ended by PID in a `finally`, and
 their profiles live in a temporary folder that is removed. Ends with `N passed, M failed`.
 
-Environment: SIGNAL_SERVER_BIN (default .build/debug/signal-server), SCREENSHOT, CHROMIUM_BIN, TURNSERVER_BIN,
+Environment: SIGNAL_SERVER_BIN (default .build/debug/signal-server), SCREENSHOT, CHROMIUM_BIN, TURNSERVER_BIN, REDIS_SERVER_BIN,
 CHROMEDRIVER_BIN, BROWSER_TEST_WAIT (seconds per wait, default 20), BROWSER_TEST_TIMEOUT
 (seconds for the whole test, default 300).
 """
@@ -52,6 +55,7 @@ SCREENSHOT = pathlib.Path(os.environ.get("SCREENSHOT", str(ROOT / ".build/demo-s
 CHROMIUM = os.environ.get("CHROMIUM_BIN", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER_BIN", "/usr/bin/chromedriver")
 TURNSERVER = os.environ.get("TURNSERVER_BIN", "/usr/bin/turnserver")
+REDIS_SERVER = os.environ.get("REDIS_SERVER_BIN", "/usr/bin/redis-server")
 WAIT = float(os.environ.get("BROWSER_TEST_WAIT", "20"))
 TOTAL = int(os.environ.get("BROWSER_TEST_TIMEOUT", "300"))
 ROOM = "demo-room"
@@ -230,6 +234,31 @@ class Coturn:
         self.output.stop()
 
 
+def free_tcp_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Redis:
+    """`redis-server` on a free loopback port, nothing saved to disk."""
+
+    def __init__(self, workdir):
+        self.port = free_tcp_port()
+        folder = os.path.join(workdir, "redis")
+        os.makedirs(folder, exist_ok=True)
+        command = [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                   "--dir", folder]
+        self.output = LoggedProcess(command, folder, r"Ready to accept connections")
+        if not self.output.wait_ready():
+            self.stop()
+            raise Failure("redis-server did not get ready; output:\n" + "\n".join(self.output.lines[-20:]))
+        self.url = f"redis://127.0.0.1:{self.port}"
+
+    def stop(self):
+        self.output.stop()
+
+
 class Browser:
     """One headless Chromium with its chromedriver; every PID recorded for the cleanup."""
 
@@ -349,6 +378,7 @@ class DemoTest:
         self.servers = []
         self.browsers = []
         self.coturn = None
+        self.redis = None
         self.server = None
         self.pages = {}
         self.tokens = {}
@@ -528,6 +558,29 @@ class DemoTest:
         if (health["peers"], health["rooms"]) != (2, 1):
             raise Failure(f"/health with auth off: {health}")
 
+    def check_pages_on_two_instances(self):
+        self.redis = Redis(self.workdir)
+        instances = [self.start_server(f"signal-{index}", env={"REDIS_URL": self.redis.url, "INSTANCE_ID": f"signal-{index}"})
+                     for index in (1, 2)]
+        pages = []
+        for node, browser, server in (("henry", self.browsers[0], instances[0]), ("ivy", self.browsers[1], instances[1])):
+            url = f"{server.base}/demo#token={self.mint(node, server)}&nodeId={node}"
+            page = Page(browser, url, f"{node} (on {server.name})", new_tab=True)
+            page.wait_state("registered", lambda s: s["signal"] == "open" and s["registered"])
+            self.pages[node] = page
+            pages.append(page)
+        if pages[1].state()["peers"] != ["henry"]:
+            raise Failure(f"ivy's peer-list from the other instance: {pages[1].state()['peers']} (expected henry)")
+        self.expect_channels(pages)
+        self.expect_chat(pages[0], [pages[1]], "across two instances")
+        self.expect_chat(pages[1], [pages[0]], "and back through Redis")
+        for server in instances:
+            cluster = wait_for(f"{server.name}'s /health to count 2 instances and 2 peers",
+                               lambda server=server: (c := server.health().get("cluster")) and c["instances"] == 2
+                               and c["peers"] == 2 and c)
+            if server.health()["peers"] != 1 or cluster["redis"] != "connected":
+                raise Failure(f"{server.name} /health: {server.health()}")
+
     def check_turn_relay(self):
         secret = "browser-test-turn-" + os.urandom(12).hex()
         self.coturn = Coturn(self.workdir, secret)
@@ -592,6 +645,7 @@ class DemoTest:
         ("/health counts 3 peers in 1 room", check_health_counts_three),
         ("a page re-opened with the same nodeId replaces the old socket; channels re-open", check_reopened_page_replaces_old_socket),
         ("with auth off, pages join by room alone and connect", check_auth_disabled_by_room),
+        ("pages on two instances sharing the room through Redis connect and chat", check_pages_on_two_instances),
         ("with TURN, two relay-only pages connect through coturn with the server's credentials", check_turn_relay),
         ("no page logged an error", check_no_page_errors),
     ]
@@ -621,6 +675,9 @@ class DemoTest:
         for server in self.servers:
             print(f"--- server {server.name} output (last 15 lines)")
             print("\n".join(server.output.lines[-15:]))
+        if self.redis:
+            print("--- redis-server output (last 10 lines)")
+            print("\n".join(self.redis.output.lines[-10:]))
         if self.coturn:
             print("--- coturn output (last 25 lines)")
             print("\n".join(self.coturn.output.lines[-25:]))
@@ -637,6 +694,8 @@ class DemoTest:
             server.stop()
         if self.coturn:
             self.coturn.stop()
+        if self.redis:
+            self.redis.stop()
 
 
 def interfaces_besides_loopback():
@@ -653,7 +712,7 @@ def main():
         print(f"error: network interfaces besides loopback are present ({', '.join(interfaces)}); run this through "
               "scripts/browser-test, which starts it in a loopback-only network namespace", file=sys.stderr)
         return 2
-    for path in (SERVER_BIN, CHROMIUM, CHROMEDRIVER, TURNSERVER):
+    for path in (SERVER_BIN, CHROMIUM, CHROMEDRIVER, TURNSERVER, REDIS_SERVER):
         if not os.access(path, os.X_OK):
             print(f"error: {path} is missing or not executable", file=sys.stderr)
             return 2

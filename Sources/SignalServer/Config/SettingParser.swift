@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import RedisClient
 import Signaling
 
 /// How a ``ConfigurationSetting`` turns its text into a typed value, and its default back into text.
@@ -88,6 +89,29 @@ extension SettingParser where Value == TimeToLive {
                 return "\(timeToLive.seconds / seconds)\(name)"
             })
     }
+}
+
+extension SettingParser where Value == RedisEndpoint {
+    /// A `redis://` URL.
+    static let redisEndpoint = reporting(
+        valueName: "url", { (text: String) throws(RedisEndpoint.InvalidURL) in try RedisEndpoint(url: text) }, format: \.description)
+}
+
+extension SettingParser where Value == String {
+    /// An instance id: 1 to 64 ASCII letters, digits, `.`, `_` or `-` (it names Redis keys and channels).
+    static let instanceID = SettingParser(
+        form: .value(valueName: "id"),
+        parse: { (text: String) throws(InvalidSettingValue) -> String in
+            let allowed = text.utf8.allSatisfy { byte in
+                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte | 0x20) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                    || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+            }
+            guard (1...64).contains(text.utf8.count), allowed else {
+                throw InvalidSettingValue(problem: "must be 1 to 64 letters, digits, '.', '_' or '-'")
+            }
+            return text
+        },
+        format: { $0 })
 }
 
 extension SettingParser where Value == [TurnServerURL] {

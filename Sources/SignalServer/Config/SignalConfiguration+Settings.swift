@@ -1,3 +1,4 @@
+import RedisClient
 import Signaling
 
 extension SignalConfiguration {
@@ -142,5 +143,16 @@ extension SignalConfiguration {
         ConfigurationSetting(
             "METRICS_TOKEN", \.configuration.metricsToken, .text(valueName: "token"), unset: "unset: no token", secret: true,
             help: "Bearer token GET /metrics requires (Authorization: Bearer <token>); unset: /metrics is open."),
+        ConfigurationSetting(
+            "REDIS_URL", \.configuration.redis, .redisEndpoint, unset: "unset: one process holds every room", secret: true,
+            help: "redis://[[user]:password@]host[:port][/db] of the Redis through which several instances share their rooms "
+                + "(README § Running several instances)."),
+        ConfigurationSetting(
+            "INSTANCE_ID", \.configuration.instanceID, .instanceID, unset: "random at each start",
+            help: "This instance's name among those sharing REDIS_URL: 1 to 64 letters, digits, '.', '_' or '-'."),
+        ConfigurationSetting(
+            "PRESENCE_TTL", \.configuration.presenceTTL, .timeToLive,
+            help: "With REDIS_URL: an instance that has not refreshed its presence for this long is dead, and its peers leave "
+                + "every list within twice this; refreshed every third of it."),
     ]
 }

@@ -1,4 +1,5 @@
 public import Logging
+public import RedisClient
 public import Signaling
 
 /// Everything the server is configured with, validated (SPEC § Configuration).
@@ -107,6 +108,15 @@ public struct SignalConfiguration: Sendable {
     public var metrics = true
     /// `METRICS_TOKEN`: when set, `GET /metrics` requires it as `Authorization: Bearer`.
     public var metricsToken: String?
+    /// `REDIS_URL`: the Redis through which several instances share their rooms
+    /// (``ClusterDirectory``); `nil`: this process holds every room itself.
+    public var redis: RedisEndpoint?
+    /// `INSTANCE_ID`: this instance's name among those sharing `REDIS_URL`; `nil`: a random one
+    /// at each start.
+    public var instanceID: String?
+    /// `PRESENCE_TTL`: how long an instance counts as alive after its last heartbeat (sent every
+    /// third of it); the peers of an instance that died leave every list within twice this.
+    public var presenceTTL = TimeToLive(seconds: 10)
 
     /// The longest `DRAIN_TIMEOUT`: the drain and the closing of every socket fit in the ten
     /// seconds a process gets between SIGTERM and SIGKILL.

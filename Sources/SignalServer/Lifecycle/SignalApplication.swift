@@ -48,15 +48,21 @@ public enum SignalApplication {
     ) async throws {
         let loops = configuration.eventLoopCount ?? EventLoopCount.forThisProcess()
         let eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: loops)
-        let service = SignalService(configuration: configuration, logger: logger)
+        let service = SignalService(configuration: configuration, eventLoopGroup: eventLoopGroup, logger: logger)
         // This is the whole process: Hummingbird's MetricsMiddleware records through the
         // process-wide MetricsSystem, so it goes to this service's registry too.
         service.metrics?.bootstrapMetricsSystem()
         let application = make(service: service, eventLoopGroup: eventLoopGroup) { channel in
             onListening(channel.localAddress?.port ?? configuration.port)
         }
-        // Shut down in reverse order: the drain first, then the application.
+        // Shut down in reverse order: the drain first, then the application, then (its sockets
+        // gone) the instance leaves the cluster.
         var services: [any Service] = [application, ShutdownDrain(service: service)]
+        if let presence = ClusterPresence(service: service) {
+            logger.info(
+                "sharing rooms through Redis", metadata: ["redis": "\(configuration.redis!)", "instance": "\(service.cluster!.instanceID)"])
+            services.insert(presence, at: 0)
+        }
         if let tls = configuration.tls {
             logger.info(
                 "TLS on: https:// and wss:// only; SIGHUP reloads the certificate",

@@ -16,6 +16,7 @@ final class EventLoopMetrics: @unchecked Sendable {
         var peersNotFound = 0
         var notRegistered = 0
         var rateLimited = 0
+        var unavailable = 0
     }
 
     /// The loop whose sockets count here, and the only thread that touches ``counts``.
@@ -53,6 +54,7 @@ final class EventLoopMetrics: @unchecked Sendable {
         case .peerNotFound: counts.peersNotFound &+= 1
         case .notRegistered: counts.notRegistered &+= 1
         case .rateLimited: counts.rateLimited &+= 1
+        case .unavailable: counts.unavailable &+= 1
         }
     }
 

@@ -38,6 +38,10 @@ public final class SignalMetrics: Sendable {
     private let peerNotFoundFrames: Prometheus.Counter
     private let notRegisteredFrames: Prometheus.Counter
     private let rateLimitedFrames: Prometheus.Counter
+    private let unavailableFrames: Prometheus.Counter
+    private let redisConnected: Prometheus.Gauge
+    private let clusterInstances: Prometheus.Gauge
+    private let clusterPeers: Prometheus.Gauge
     private let eventLoops = NIOLockedValueBox<[ObjectIdentifier: EventLoopMetrics]>([:])
 
     private static var registeredPeers: MetricNameDescriptor {
@@ -74,6 +78,13 @@ public final class SignalMetrics: Sendable {
         peerNotFoundFrames = registry.makeCounter(descriptor: errorFrames, labels: [("code", SignalErrorCode.peerNotFound.rawValue)])
         notRegisteredFrames = registry.makeCounter(descriptor: errorFrames, labels: [("code", SignalErrorCode.notRegistered.rawValue)])
         rateLimitedFrames = registry.makeCounter(descriptor: errorFrames, labels: [("code", SignalErrorCode.rateLimited.rawValue)])
+        unavailableFrames = registry.makeCounter(descriptor: errorFrames, labels: [("code", SignalErrorCode.unavailable.rawValue)])
+        redisConnected = registry.makeGauge(
+            descriptor: Self.descriptor("redis_connected", help: "With REDIS_URL: 1 while both Redis connections are up, else 0."))
+        clusterInstances = registry.makeGauge(
+            descriptor: Self.descriptor("cluster_instances", help: "With REDIS_URL: live instances sharing the rooms, at the last heartbeat."))
+        clusterPeers = registry.makeGauge(
+            descriptor: Self.descriptor("cluster_peers", help: "With REDIS_URL: sockets in rooms over every live instance, at the last heartbeat."))
         tokensMinted = registry.makeCounter(descriptor: Self.descriptor("tokens_minted", unit: "total", help: "Room tokens issued by POST /token."))
         tokenRequestsUnauthorized = registry.makeCounter(
             descriptor: Self.descriptor(
@@ -158,6 +169,16 @@ public final class SignalMetrics: Sendable {
         (role == .normal ? registeredNormalPeers : registeredConsumers).increment(by: change)
     }
 
+    /// What the last heartbeat of a ``ClusterDirectory`` saw: whether Redis is reachable, and
+    /// the instances and sockets of the cluster.
+    func clusterObserved(linked: Bool, census: ClusterDirectory.Census?) {
+        redisConnected.set(Int64(linked ? 1 : 0))
+        if let census {
+            clusterInstances.set(Int64(census.instances))
+            clusterPeers.set(Int64(census.peers))
+        }
+    }
+
     /// The Prometheus text (format 0.0.4) after adding every event loop's counts and setting
     /// the gauges read from the service.
     func render(openSockets: Int, rooms: Int) async -> [UInt8] {
@@ -171,6 +192,7 @@ public final class SignalMetrics: Sendable {
             peerNotFoundFrames.increment(by: Int64(counts.peersNotFound))
             notRegisteredFrames.increment(by: Int64(counts.notRegistered))
             rateLimitedFrames.increment(by: Int64(counts.rateLimited))
+            unavailableFrames.increment(by: Int64(counts.unavailable))
         }
         self.openSockets.set(Int64(openSockets))
         self.rooms.set(Int64(rooms))

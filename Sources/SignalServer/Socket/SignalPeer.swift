@@ -26,4 +26,9 @@ public final class SignalPeer: PeerConnection {
     public func close(_ code: CloseCode) {
         channel.pipeline.fireUserInboundEventTriggered(SignalSession.CloseRequest(code: code))
     }
+
+    /// Hands the session the list that answers its register (on the socket's own event loop).
+    public func listReady(_ nodeIds: [String]) {
+        channel.pipeline.fireUserInboundEventTriggered(SignalSession.ListReady(nodeIds: nodeIds))
+    }
 }

@@ -22,6 +22,11 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
         let code: CloseCode
     }
 
+    /// The list that answers the socket's register, from a directory that deferred it.
+    struct ListReady: Sendable {
+        let nodeIds: [String]
+    }
+
     private let service: SignalService
     /// The connection's place in the socket budget, which this session gives back when the
     /// socket goes inactive (see ``ConnectionSlot/handOver()``); `nil` when it does not own one.
@@ -88,6 +93,8 @@ final class SignalSession: ChannelInboundHandler, RemovableChannelHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let request = event as? CloseRequest {
             perform(machine.closeRequested(request.code, now: .now()), context: context)
+        } else if let list = event as? ListReady {
+            perform(machine.listArrived(list.nodeIds), context: context)
         } else if event is ChannelShouldQuiesceEvent {
             perform(machine.closeRequested(.shuttingDown, now: .now()), context: context)
         } else if case ChannelEvent.inputClosed = event {

@@ -11,4 +11,7 @@ public protocol PeerConnection: AnyObject, Sendable {
     func deliver(_ text: ByteBuffer)
     /// Asks the peer's socket to close with `code`.
     func close(_ code: CloseCode)
+    /// Hands the peer the list that answers its register, when the directory answered
+    /// ``DirectoryRegistration/deferred``.
+    func listReady(_ nodeIds: [String])
 }

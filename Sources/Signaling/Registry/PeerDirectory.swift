@@ -22,18 +22,18 @@ public protocol PeerDirectory: Sendable {
     /// during its register round trip. A new key in a room that holds its maximum is refused.
     func admit(_ peer: any PeerConnection, room: String, nodeId: String, proven: Bool) -> DirectoryAdmission
 
-    /// Registers a pending socket as a normal peer; returns the other registered normal peers,
-    /// or `nil` when this socket no longer holds the key (it was replaced).
+    /// Registers a pending socket as a normal peer; its list is the other registered normal
+    /// peers of the room.
     func registerNormal(
         _ peer: any PeerConnection, room: String, nodeId: String, serveConsumers: Bool, capacity: Double?
-    ) -> [String]?
+    ) -> DirectoryRegistration
 
-    /// Registers a pending socket as a consumer; returns the normal peers it may use, rotated
-    /// round-robin per room, or `nil` when this socket no longer holds the key.
+    /// Registers a pending socket as a consumer; its list is the normal peers it may use,
+    /// rotated round-robin per room.
     ///
     /// Eligible: registered normal peers with `serveConsumers` whose `sessions` are under
     /// their `capacity` (when they set one).
-    func registerConsumer(_ peer: any PeerConnection, room: String, nodeId: String) -> [String]?
+    func registerConsumer(_ peer: any PeerConnection, room: String, nodeId: String) -> DirectoryRegistration
 
     /// Applies a normal peer's heartbeat; ignored for anyone else.
     func heartbeat(_ peer: any PeerConnection, room: String, nodeId: String, _ heartbeat: Heartbeat)
@@ -48,7 +48,7 @@ public protocol PeerDirectory: Sendable {
     func remove(_ peer: any PeerConnection, room: String, nodeId: String) -> Bool
 }
 
-/// The result of ``PeerDirectory/admit(_:room:nodeId:mayReplaceRegistered:)``.
+/// The result of ``PeerDirectory/admit(_:room:nodeId:proven:)``.
 public enum DirectoryAdmission: Sendable {
     /// The socket holds the key now; `replaced` is the older socket it took it from, which the
     /// caller closes with ``CloseCode/replaced``.
@@ -59,6 +59,19 @@ public enum DirectoryAdmission: Sendable {
     case roomFull
 }
 
+/// The result of ``PeerDirectory/registerNormal(_:room:nodeId:serveConsumers:capacity:)`` and
+/// ``PeerDirectory/registerConsumer(_:room:nodeId:)``.
+public enum DirectoryRegistration: Sendable, Equatable {
+    /// Registered; the list that answers the register.
+    case listed([String])
+    /// Registered; the list comes later through ``PeerConnection/listReady(_:)``, once a
+    /// directory shared by several instances has asked the others (a socket that turns out not to
+    /// hold its key after all is asked to close instead).
+    case deferred
+    /// This socket no longer holds the key (it was replaced): nothing was registered.
+    case notHolder
+}
+
 /// The result of ``PeerDirectory/route(from:room:to:)``.
 public enum PeerRoute: Sendable {
     /// Deliver to this peer.
@@ -67,4 +80,7 @@ public enum PeerRoute: Sendable {
     case peerNotFound
     /// Consumer to consumer: never relayed.
     case refused
+    /// The target is held by another instance that cannot be reached now (the shared
+    /// directory's link is down).
+    case unavailable
 }

@@ -52,23 +52,26 @@ public final class RoomRegistry: PeerDirectory {
         }
     }
 
-    public func registerNormal(_ peer: any PeerConnection, room: String, nodeId: String, serveConsumers: Bool, capacity: Double?) -> [String]? {
+    public func registerNormal(
+        _ peer: any PeerConnection, room: String, nodeId: String, serveConsumers: Bool, capacity: Double?
+    ) -> DirectoryRegistration {
         rooms.withLockedValue { rooms in
-            guard var member = rooms[room]?.members[nodeId], member.peer === peer, member.role == nil else { return nil }
+            guard var member = rooms[room]?.members[nodeId], member.peer === peer, member.role == nil else { return .notHolder }
             member.role = .normal
             member.serveConsumers = serveConsumers
             member.capacity = capacity
             rooms[room]!.members[nodeId] = member
-            return rooms[room]!.members.compactMap { key, other in
-                other.role == .normal && key != nodeId ? key : nil
-            }
+            return .listed(
+                rooms[room]!.members.compactMap { key, other in
+                    other.role == .normal && key != nodeId ? key : nil
+                })
         }
     }
 
-    public func registerConsumer(_ peer: any PeerConnection, room: String, nodeId: String) -> [String]? {
+    public func registerConsumer(_ peer: any PeerConnection, room: String, nodeId: String) -> DirectoryRegistration {
         rooms.withLockedValue { rooms in
             guard var roomState = rooms[room], var member = roomState.members[nodeId], member.peer === peer, member.role == nil
-            else { return nil }
+            else { return .notHolder }
             member.role = .consumer
             roomState.members[nodeId] = member
             let eligible = roomState.members.compactMap { key, other -> String? in
@@ -83,7 +86,7 @@ public final class RoomRegistry: PeerDirectory {
                 servers = Array(eligible[offset...] + eligible[..<offset])
             }
             rooms[room] = roomState
-            return servers
+            return .listed(servers)
         }
     }
 

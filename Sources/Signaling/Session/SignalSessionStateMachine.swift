@@ -111,6 +111,14 @@ public struct SignalSessionStateMachine {
     private var tokenDeadline = NIODeadline.distantFuture
     /// Whether the ``RevocationList`` tracks this socket (admitted with a room token, not left yet).
     private var tracksToken = false
+    /// A list the directory still owes this registered socket (``DirectoryRegistration/deferred``),
+    /// with the expiry its TURN credentials must not outlive.
+    private enum AwaitedList {
+        case noExpiry
+        case expiringAt(Date)
+    }
+
+    private var awaitedList: AwaitedList?
     /// The code the socket was closed with (the client's own when it closed first), once it closes.
     public private(set) var closeCode: CloseCode?
 
@@ -353,7 +361,8 @@ public struct SignalSessionStateMachine {
 
     private mutating func register(_ registration: Registration, now: NIODeadline) -> Action {
         guard case .pending(let authorized, let tokenExpiry) = phase else { return .none }  // later registers are ignored
-        let list: ServerFrame?
+        let registered: DirectoryRegistration
+        let credentialsExpiry: Date?
         switch registration.role {
         case .consumer:
             let consumerExpiry: Date?
@@ -364,18 +373,42 @@ public struct SignalSessionStateMachine {
             case .success(let expiry):
                 consumerExpiry = expiry
             }
-            list = settings.directory.registerConsumer(peer, room: room, nodeId: nodeId).map {
-                ServerFrame.serverList($0, iceServers: iceServer(notAfter: tokenExpiry ?? consumerExpiry))
-            }
+            registered = settings.directory.registerConsumer(peer, room: room, nodeId: nodeId)
+            credentialsExpiry = tokenExpiry ?? consumerExpiry
         case .normal:
             guard authorized else { return beginClose(.normalRequiresToken, now: now) }
-            list = settings.directory
-                .registerNormal(peer, room: room, nodeId: nodeId, serveConsumers: registration.serveConsumers, capacity: registration.capacity)
-                .map { ServerFrame.peerList($0, iceServers: iceServer(notAfter: tokenExpiry)) }
+            registered = settings.directory.registerNormal(
+                peer, room: room, nodeId: nodeId, serveConsumers: registration.serveConsumers, capacity: registration.capacity)
+            credentialsExpiry = tokenExpiry
         }
-        guard let list else { return .none }  // replaced while pending: its close request is on the way
-        phase = .registered(registration.role, RelaySplice(sender: nodeId, role: registration.role))
-        return .send(list)
+        switch registered {
+        case .notHolder:
+            return .none  // replaced while pending: its close request is on the way
+        case .listed(let nodeIds):
+            phase = .registered(registration.role, RelaySplice(sender: nodeId, role: registration.role))
+            return .send(listFrame(nodeIds, role: registration.role, credentialsExpiry: credentialsExpiry))
+        case .deferred:
+            phase = .registered(registration.role, RelaySplice(sender: nodeId, role: registration.role))
+            awaitedList = credentialsExpiry.map(AwaitedList.expiringAt) ?? .noExpiry
+            return .none
+        }
+    }
+
+    /// The list that answers the register, once a directory that deferred it has it (see
+    /// ``DirectoryRegistration/deferred``); ignored unless the socket is waiting for one.
+    public mutating func listArrived(_ nodeIds: [String]) -> Action {
+        guard case .registered(let role, _) = phase, let awaited = awaitedList else { return .none }
+        awaitedList = nil
+        let expiry: Date? = if case .expiringAt(let date) = awaited { date } else { nil }
+        return .send(listFrame(nodeIds, role: role, credentialsExpiry: expiry))
+    }
+
+    /// The `peer-list` or `server-list` for a socket registered with `role`.
+    private func listFrame(_ nodeIds: [String], role: PeerRole, credentialsExpiry: Date?) -> ServerFrame {
+        switch role {
+        case .normal: .peerList(nodeIds, iceServers: iceServer(notAfter: credentialsExpiry))
+        case .consumer: .serverList(nodeIds, iceServers: iceServer(notAfter: credentialsExpiry))
+        }
     }
 
     /// This socket's TURN credentials, when TURN is on: never valid beyond `notAfter`, the
@@ -399,6 +432,8 @@ public struct SignalSessionStateMachine {
             return .deliver(frame, to: target, kind: envelope.kind)
         case .peerNotFound:
             return .send(.error(.peerNotFound, "Peer \(envelope.target) is not connected"))
+        case .unavailable:
+            return .send(.error(.unavailable, "Peer \(envelope.target) is on another instance, which cannot be reached now; retry later"))
         case .refused:
             return .none  // consumer to consumer: never relayed, silently, as the JS server does
         }

@@ -64,4 +64,7 @@ public enum SignalErrorCode: String, Sendable {
     /// The socket sends faster than `MESSAGE_RATE`: its messages are dropped until the rate
     /// allows them again.
     case rateLimited = "RATE_LIMITED"
+    /// The `to` of a relayed frame is connected to another instance, which cannot be reached
+    /// now (the instances' shared Redis is down); the sender may retry.
+    case unavailable = "UNAVAILABLE"
 }

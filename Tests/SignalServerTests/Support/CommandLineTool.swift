@@ -1,5 +1,6 @@
 import Foundation
 import NIOConcurrencyHelpers
+import TestServices
 
 /// The built `signal-server` and `signal-bench` binaries, run as subprocesses with a
 /// controlled environment.

@@ -1,22 +1,10 @@
 import Foundation
-import NIOCore
-import NIOPosix
+import TestServices
 
 /// A real coturn `turnserver` on loopback with `use-auth-secret`, the way a deployment pairs it
 /// with our `TURN_SECRET` (README § TURN; flags from the shared TURN.md notes), and
 /// `turnutils_uclient` allocations against it.
-struct Coturn: Sendable {
-    enum Failure: Error, CustomStringConvertible {
-        case notInstalled(String)
-
-        var description: String {
-            switch self {
-            case .notInstalled(let tool):
-                return "\(tool) is not installed: these tests need Debian's coturn (apt-get install coturn; scripts/test installs it)"
-            }
-        }
-    }
-
+struct Coturn: StoppableService {
     /// What one `turnutils_uclient` run ended with.
     struct Allocation {
         let status: Int32
@@ -32,9 +20,9 @@ struct Coturn: Sendable {
     /// Starts `turnserver` on a free loopback port with `secret` as its `static-auth-secret`
     /// and returns once its UDP listener is open (read from its log, not waited for).
     static func start(secret: String) async throws -> Coturn {
-        let executable = try installed("turnserver")
+        let executable = try InstalledTool.path("turnserver", package: "coturn")
         let directory = try CommandLineTool.temporaryDirectory()
-        let port = try await freeUDPPort()
+        let port = try await FreePort.udp()
         // Relay ports come from a random window so that parallel tests rarely compete; coturn
         // moves on to another port in the window when one is taken.
         let relayPorts = Int.random(in: 40_000...59_000)
@@ -63,15 +51,7 @@ struct Coturn: Sendable {
 
     /// Runs `body` against a fresh coturn and always stops it.
     static func with<T>(secret: String, _ body: (Coturn) async throws -> T) async throws -> T {
-        let coturn = try await start(secret: secret)
-        do {
-            let result = try await body(coturn)
-            await coturn.stop()
-            return result
-        } catch {
-            await coturn.stop()
-            throw error
-        }
+        try await start(secret: secret).stopping(after: body)
     }
 
     /// SIGTERM (coturn ends at once; killed if it is still running 10 s later); removes its folder.
@@ -90,27 +70,9 @@ struct Coturn: Sendable {
     func allocate(username: String, credential: String, port: Int? = nil) async throws -> Allocation {
         let client = RunningProcess(
             ["-p", "\(port ?? self.port)", "-u", username, "-w", credential, "-y", "-c", "-e", "127.0.0.1", "-n", "1", "-m", "1", "127.0.0.1"],
-            executable: try Self.installed("turnutils_uclient"), in: directory, environment: CommandLineTool.environment())
+            executable: try InstalledTool.path("turnutils_uclient", package: "coturn"), in: directory, environment: CommandLineTool.environment())
         try client.start()
         let status = try await client.exitStatus(within: 90)  // ~5 s alone; far longer on a loaded 2-core machine
         return Allocation(status: status, output: client.output + client.errors)
-    }
-
-    /// The absolute path of a coturn tool, or a failure that says how to install it.
-    private static func installed(_ tool: String) throws -> String {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-        let folders = path.split(separator: ":").map(String.init) + ["/usr/bin", "/usr/sbin", "/usr/local/bin"]
-        guard let found = folders.map({ "\($0)/\(tool)" }).first(where: FileManager.default.isExecutableFile(atPath:)) else {
-            throw Failure.notInstalled(tool)
-        }
-        return found
-    }
-
-    /// A loopback UDP port that was free a moment ago (the kernel picks it; we release it for coturn).
-    private static func freeUDPPort() async throws -> Int {
-        let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
-        let port = channel.localAddress?.port ?? 0
-        try await channel.close()
-        return port
     }
 }

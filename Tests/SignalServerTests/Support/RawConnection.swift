@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import NIOConcurrencyHelpers
+import TestServices
 
 /// A plain TCP connection to the server that writes exactly the bytes a test gives it, as an
 /// attacker or a broken client would, and collects everything the server sends back.

@@ -2,6 +2,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import NIOTLS
+import TestServices
 
 /// A TLS handshake with the server and nothing else: which certificate does a new connection
 /// get, and does a client with a given trust store accept it?

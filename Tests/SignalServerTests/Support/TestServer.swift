@@ -7,6 +7,7 @@ import NIOSSL
 import ServiceLifecycle
 import SignalServer
 import Signaling
+import TestServices
 
 /// The real server on an ephemeral loopback port, started in-process for one test.
 struct TestServer: Sendable {
@@ -38,6 +39,9 @@ struct TestServer: Sendable {
         // A socket without a token gets 3 s to register by default; tests that are not about that
         // deadline must not race it on a loaded machine (those that are set it themselves).
         configuration.tokenlessRegisterTimeout = TimeToLive(seconds: 60)
+        // The request deadline covers a TLS handshake too: scaled like the tests' deadlines, so a
+        // loaded sanitized run's handshake is not cut off under a test that is not about it.
+        configuration.requestTimeout = TimeToLive(seconds: Int(Double(configuration.requestTimeout.seconds) * testSlowdown))
         configure(&configuration)
         let logs = LogCapture()
         let logger = logs.logger(level: logLevel)

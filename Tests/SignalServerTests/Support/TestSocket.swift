@@ -4,6 +4,7 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 import NIOWebSocket
+import TestServices
 
 /// A real WebSocket client over a real TCP socket, with the control tests need: raw frames
 /// (binary, fragmented, invalid UTF-8, oversize), frames pipelined with the upgrade request,

@@ -4,16 +4,25 @@ import NIOConcurrencyHelpers
 /// How many times slower than a plain debug build this run is: `SIGNAL_TEST_SLOWDOWN`
 /// (`scripts/test --sanitizers` sets it), else 1. Every deadline scales by it, and so do the
 /// few behaviour windows a test must fit its steps into (a drain, a token's remaining life).
-let testSlowdown: Double = ProcessInfo.processInfo.environment["SIGNAL_TEST_SLOWDOWN"].flatMap(Double.init) ?? 1
+package let testSlowdown: Double = ProcessInfo.processInfo.environment["SIGNAL_TEST_SLOWDOWN"].flatMap(Double.init) ?? 1
 
-/// Runs `operation`, failing with ``TestSocket/Failure/timedOut(_:)`` if it has not finished
+/// A wait that did not end in time.
+package struct TimedOut: Error, CustomStringConvertible {
+    /// What was awaited.
+    package let what: String
+    package init(_ what: String) { self.what = what }
+    package var description: String { "timed out waiting for \(what)" }
+}
+
+/// Runs `operation`, failing with ``TimedOut`` if it has not finished
 /// after `seconds`. A deadline for a condition the test awaits, never a pause: the operation
 /// returns as soon as the condition holds.
 ///
 /// At the deadline the operation is cancelled and given a second to end. One that does not
 /// heed cancellation (a wait on an `EventLoopFuture` nobody completes, on a `Task`'s value) is
 /// left behind: its test fails instead of hanging the whole run.
-func withDeadline<T: Sendable>(
+@discardableResult
+package func withDeadline<T: Sendable>(
     seconds: Double, _ what: String, _ operation: @escaping @Sendable () async throws -> T
 ) async throws -> T {
     let outcome = FirstOutcome<T>()
@@ -29,7 +38,7 @@ func withDeadline<T: Sendable>(
     let timer = Task {
         try? await ContinuousClock().sleep(for: .seconds(seconds * testSlowdown))
         guard !Task.isCancelled else { return }
-        outcome.deliver(.failure(TestSocket.Failure.timedOut(what)))
+        outcome.deliver(.failure(TimedOut(what)))
     }
     defer { timer.cancel() }
     do {
@@ -86,13 +95,13 @@ private final class FirstOutcome<T: Sendable>: Sendable {
 /// For a change on the server with nothing on the wire to await: checks at once, then after
 /// pauses that double from 1 ms up to 50 ms, so a quick change is seen quickly and a slow one
 /// costs few checks.
-func poll(within seconds: Double, _ what: () -> String, _ condition: () async throws -> Bool) async throws {
+package func poll(within seconds: Double, _ what: () -> String, _ condition: () async throws -> Bool) async throws {
     let clock = ContinuousClock()
     let deadline = clock.now + .seconds(seconds * testSlowdown)
     var pause = Duration.milliseconds(1)
     while true {
         if try await condition() { return }
-        guard clock.now < deadline else { throw TestSocket.Failure.timedOut(what()) }
+        guard clock.now < deadline else { throw TimedOut(what()) }
         try await clock.sleep(for: pause)
         pause = min(pause * 2, .milliseconds(50))
     }

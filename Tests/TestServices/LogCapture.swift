@@ -1,9 +1,9 @@
-import Logging
+package import Logging
 import NIOConcurrencyHelpers
 
 /// Keeps every line a test server logs, rendered as `level message key=value ...`, so a test
 /// can wait for a line and check that no secret was ever written.
-final class LogCapture: Sendable {
+package final class LogCapture: Sendable {
     private struct Waiter {
         let id: Int
         let matches: @Sendable (String) -> Bool
@@ -19,18 +19,24 @@ final class LogCapture: Sendable {
 
     private let state = NIOLockedValueBox(State())
 
+    /// Creates an empty capture.
+    package init() {}
+
     /// Every line so far.
-    var lines: [String] { state.withLockedValue { $0.lines } }
+    package var lines: [String] { state.withLockedValue { $0.lines } }
+
+    /// Every line so far, one per line.
+    package var text: String { lines.joined(separator: "\n") }
 
     /// A logger whose lines land here, at `level` and above.
-    func logger(level: Logger.Level) -> Logger {
+    package func logger(level: Logger.Level) -> Logger {
         var logger = Logger(label: "signal-test") { _ in Handler(capture: self) }
         logger.logLevel = level
         return logger
     }
 
     /// Waits for a line for which `matches` holds (one already logged counts); fails after `seconds`.
-    func line(within seconds: Double = 10, where matches: @escaping @Sendable (String) -> Bool) async throws -> String {
+    package func line(within seconds: Double = 10, where matches: @escaping @Sendable (String) -> Bool) async throws -> String {
         try await withDeadline(seconds: seconds, "a matching log line") {
             let id = self.state.withLockedValue { state in
                 state.nextID += 1
