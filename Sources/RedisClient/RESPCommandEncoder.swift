@@ -1,4 +1,4 @@
-public import NIOCore
+import NIOCore
 
 /// Encodes a command, its name and arguments as binary-safe bulk strings, into one RESP array
 /// (`*N\r\n$len\r\n...\r\n`).

@@ -54,6 +54,8 @@ public struct RedisEndpoint: Sendable, Equatable, CustomStringConvertible {
             user = try Self.percentDecoded(userInfo[..<colon], "user")
             password = try Self.percentDecoded(userInfo[userInfo.index(after: colon)...], "password")
             if user?.isEmpty == true { user = nil }
+            // `redis://:@host` names no credential: the default user's `AUTH ""` would be refused.
+            if user == nil, password?.isEmpty == true { password = nil }
         }
 
         let authority = rest.prefix { $0 != "/" }

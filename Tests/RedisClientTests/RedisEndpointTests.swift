@@ -12,6 +12,8 @@ import Testing
         ("redis://app%40corp:p%3Ass%2F%25w%C3%B6rd@cache:65535/15",
          RedisEndpoint(host: "cache", port: 65535, user: "app@corp", password: "p:ss/%wörd", database: 15)),
         ("redis://:p@ss@cache", RedisEndpoint(host: "cache", password: "p@ss")),
+        ("redis://:@cache", RedisEndpoint(host: "cache")),
+        ("redis://app:@cache", RedisEndpoint(host: "cache", user: "app", password: "")),
         ("redis://[::1]:7000/3", RedisEndpoint(host: "::1", port: 7000, database: 3)),
         ("redis://[fe80::1]", RedisEndpoint(host: "fe80::1")),
     ])

@@ -5,12 +5,20 @@ import TestServices
 import Testing
 
 /// `AUTH` and `SELECT` from the endpoint, sent first on every connection, against a
-/// `redis-server` that requires a password.
+/// `redis-server` that requires a password (or, once, one that does not).
 @Suite struct RedisLoginTests {
     @Test func passwordFromTheURLLogsIn() async throws {
         try await RedisServer.with(password: "s3cret pass") { server in
             let endpoint = try RedisEndpoint(url: "redis://:s3cret%20pass@127.0.0.1:\(server.port)")
             try await withClient(endpoint) { (client) async throws in
+                #expect(try await client.send("PING").string == "PONG")
+            }
+        }
+    }
+
+    @Test func anEmptyPasswordWithoutAUserSendsNoAuth() async throws {
+        try await RedisServer.with { server in
+            try await withClient(try RedisEndpoint(url: "redis://:@127.0.0.1:\(server.port)")) { (client) async throws in
                 #expect(try await client.send("PING").string == "PONG")
             }
         }

@@ -121,6 +121,72 @@ import Testing
         }
     }
 
+    /// A Redis that stops answering but keeps its sockets open (SIGSTOP: a hung process, a
+    /// black-holed network) counts as down once the reply deadline (5 s) passes, and as up again
+    /// once it answers, with every peer still listed.
+    @Test func aFrozenRedisTurnsReadinessOffUntilItAnswersAgain() async throws {
+        try await ServerCluster.with(instances: 2) { cluster in
+            let (a1, _) = try await cluster.joinNormal(0, room: "frozen", nodeId: "a1")
+            let (a2, _) = try await cluster.joinNormal(0, room: "frozen", nodeId: "a2")
+            let (b1, _) = try await cluster.joinNormal(1, room: "frozen", nodeId: "b1")
+            cluster.redis.pause()
+            for index in cluster.instances.indices {
+                try await poll(within: 20, { "/ready to answer 503 on instance \(index)" }) {
+                    try await cluster.get("/ready", on: index).status == 503
+                }
+            }
+            try await relayEveryType(from: (a1, "a1"), to: (a2, "a2"))
+            try await a1.send(json: ["type": "offer", "to": "b1", "sdp": "x"])
+            try await a1.expectError("UNAVAILABLE")
+
+            cluster.redis.resume()
+            for index in cluster.instances.indices {
+                try await poll(within: 20, { "/ready to answer 200 again on instance \(index)" }) {
+                    try await cluster.get("/ready", on: index).status == 200
+                }
+            }
+            // Both keys expired while Redis was frozen, so the first instance to refresh reaps
+            // the other, perhaps right after that one restored its peers: the reaped instance
+            // writes them back, and a newcomer sees every peer.
+            var probes = 0
+            try await poll(within: 20, { "a newcomer on instance 1 to see a1, a2 and b1" }) {
+                probes += 1
+                let (probe, list) = try await cluster.joinNormal(1, room: "frozen", nodeId: "probe\(probes)")
+                await probe.drop()
+                return Set(list).isSuperset(of: ["a1", "a2", "b1"])
+            }
+            try await relayEveryType(from: (a1, "a1"), to: (b1, "b1"))
+            try await relayEveryType(from: (b1, "b1"), to: (a2, "a2"))
+        }
+    }
+
+    /// An instance that stalls for longer than the TTL (a paused VM, a stopped process) is taken
+    /// for dead and its peers leave every list, though its sockets and its Redis connections stay
+    /// open; once it runs again it finds itself out of the cluster at its next refresh and writes
+    /// its peers back.
+    @Test func anInstanceReapedWhileItStalledWritesItsPeersBack() async throws {
+        try await ServerCluster.with(instances: 2) { cluster in
+            let (a1, _) = try await cluster.joinNormal(0, room: "stall", nodeId: "a1")
+            let (b1, _) = try await cluster.joinNormal(1, room: "stall", nodeId: "b1")
+            cluster.instances[1].process.signal(SIGSTOP)
+            try await cluster.awaitCluster(on: 0, "the stalled instance reaped") { $0.instances == 1 }
+            let (gap, list) = try await cluster.joinNormal(0, room: "stall", nodeId: "gap")
+            #expect(list == ["a1"])
+            await gap.drop()
+
+            cluster.instances[1].process.signal(SIGCONT)
+            var probes = 0
+            try await poll(within: 20, { "a newcomer on instance 0 to see b1 again" }) {
+                probes += 1
+                let (probe, list) = try await cluster.joinNormal(0, room: "stall", nodeId: "probe\(probes)")
+                await probe.drop()
+                return list.contains("b1")
+            }
+            try await relayEveryType(from: (a1, "a1"), to: (b1, "b1"))
+            try await relayEveryType(from: (b1, "b1"), to: (a1, "a1"))
+        }
+    }
+
     @Test func aRevocationOnOneInstanceClosesTheSocketsItMatchesOnEveryInstance() async throws {
         try await ServerCluster.with { cluster in
             let (revoked0, _) = try await cluster.joinNormal(0, room: "doomed-room", nodeId: "x")

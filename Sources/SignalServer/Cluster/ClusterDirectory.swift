@@ -250,15 +250,23 @@ public final class ClusterDirectory: PeerDirectory {
     }
 
     /// Refreshes this instance's liveness key (it expires after `timeToLive` unless refreshed
-    /// again), counts the live instances and their sockets, and cleans up after instances whose
-    /// key expired: their entries leave every room, as if each of their sockets had closed.
+    /// again), writes its sockets back when it finds itself out of the cluster, counts the live
+    /// instances and their sockets, and cleans up after instances whose key expired: their
+    /// entries leave every room, as if each of their sockets had closed.
     public func refreshPresence(timeToLive: Duration) async throws -> Census {
         let milliseconds = max(1, timeToLive.components.seconds * 1000 + timeToLive.components.attoseconds / 1_000_000_000_000_000)
         _ = try await commands.send(
             [ByteBuffer(string: "SET"), ClusterKeys.alive(instanceID), ByteBuffer(string: String(localMemberCount)),
              ByteBuffer(string: "PX"), ByteBuffer(string: String(milliseconds))]
         ).get()
-        _ = try await commands.send([ByteBuffer(string: "SADD"), ClusterKeys.instances, ByteBuffer(string: instanceID)]).get()
+        let joined = try await commands.send([ByteBuffer(string: "SADD"), ClusterKeys.instances, ByteBuffer(string: instanceID)]).get()
+        if joined.int == 1 {
+            // Not a member: this is the first refresh, Redis lost its data, or another instance
+            // reaped this one while its key had expired (Redis frozen or out of reach for longer
+            // than the TTL). A reap ends by taking the instance out of the set, so a restore sent
+            // now runs after every removal of that reap, even one that raced an earlier restore.
+            restore()
+        }
         let ids = try await commands.send([ByteBuffer(string: "SMEMBERS"), ClusterKeys.instances]).get().array?.compactMap(\.string) ?? []
         guard !ids.isEmpty else { return Census(instances: 0, peers: 0) }
         let counts = try await commands.send([ByteBuffer(string: "MGET")] + ids.map(ClusterKeys.alive)).get().array ?? []

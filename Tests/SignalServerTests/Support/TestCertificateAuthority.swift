@@ -1,5 +1,6 @@
 import Foundation
 import NIOSSL
+import Testing
 
 /// A throwaway certificate authority made with the `openssl` command at test time, in a
 /// temporary directory of its own, and the server certificates it issues for 127.0.0.1.
@@ -9,9 +10,9 @@ struct TestCertificateAuthority {
         let certificateFile: URL
         let keyFile: URL
 
-        /// The leaf certificate, as a TLS client sees it.
+        /// The leaf certificate (the file's first), as a TLS client sees it.
         func certificate() throws -> NIOSSLCertificate {
-            try NIOSSLCertificate(file: certificateFile.path, format: .pem)
+            try #require(try NIOSSLCertificate.fromPEMFile(certificateFile.path).first)
         }
     }
 
