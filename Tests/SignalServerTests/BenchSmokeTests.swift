@@ -8,10 +8,11 @@ import Testing
 /// scenario reports non-zero, well-formed results. Figures are never asserted here; they belong
 /// to `scripts/bench`.
 @Suite struct BenchSmokeTests {
-    /// Runs a scenario and returns its JSON line; it must exit 0 unless `mayFail` (a scenario
+    /// Runs a scenario for 1 s × `SIGNAL_TEST_SLOWDOWN` (a loaded sanitized run once completed no
+    /// relay within 2 s) and returns its JSON line; it must exit 0 unless `mayFail` (a scenario
     /// that judges timings fails on a loaded machine, and timings are not what this test checks).
     private func runBench(_ arguments: [String], in directory: URL, mayFail: Bool = false) async throws -> [String: Any] {
-        let result = try await CommandLineTool.run(["run", "--seconds", "\(0.5 * testSlowdown)"] + arguments, executable: "signal-bench", in: directory)
+        let result = try await CommandLineTool.run(["run", "--seconds", "\(1.0 * testSlowdown)"] + arguments, executable: "signal-bench", in: directory)
         #expect(mayFail || result.status == 0, "signal-bench failed: \(result.stderr)")
         let line = try #require(result.stdout.split(separator: "\n").last)
         return try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])

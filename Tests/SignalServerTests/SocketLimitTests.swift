@@ -1,5 +1,6 @@
 import Foundation
 import NIOWebSocket
+import TestServices
 import Testing
 
 /// A server at its open-file limit refuses new sockets politely and keeps serving the old ones.
@@ -94,9 +95,10 @@ import Testing
         #expect(try await CommandLineTool.run(["keygen", "--env-file", ".env"], in: directory).status == 0)
         let server = RunningProcess(
             ["-c", "ulimit -n 100 && exec \"$0\" serve --host 127.0.0.1 --port 0", CommandLineTool.binary().path],
-            // A 20 s request deadline: the silent connections must outlive their opening even in a
-            // sanitized build, many times slower.
-            executable: "/bin/bash", in: directory, environment: CommandLineTool.environment(["REQUEST_TIMEOUT": "20s"]))
+            // A 20 s request deadline (× SIGNAL_TEST_SLOWDOWN): the silent connections must outlive
+            // their opening even in a loaded sanitized build, many times slower.
+            executable: "/bin/bash", in: directory,
+            environment: CommandLineTool.environment(["REQUEST_TIMEOUT": "\(Int(20 * testSlowdown))s"]))
         try server.start()
         let port = try #require(Int(try await server.awaitOutput(matching: #"listening on http://127\.0\.0\.1:(\d+)"#)))
         let minted = try await CommandLineTool.run(["token", "--subject", "full-room"], in: directory)

@@ -39,9 +39,11 @@ struct TestServer: Sendable {
         // A socket without a token gets 3 s to register by default; tests that are not about that
         // deadline must not race it on a loaded machine (those that are set it themselves).
         configuration.tokenlessRegisterTimeout = TimeToLive(seconds: 60)
-        // The request deadline covers a TLS handshake too: scaled like the tests' deadlines, so a
-        // loaded sanitized run's handshake is not cut off under a test that is not about it.
+        // The request deadline (which covers a TLS handshake too) and the register deadline are
+        // scaled like the tests' deadlines, so a loaded sanitized run does not cut off a client
+        // under a test that is not about them (those that are set them themselves).
         configuration.requestTimeout = TimeToLive(seconds: Int(Double(configuration.requestTimeout.seconds) * testSlowdown))
+        configuration.registerTimeout = TimeToLive(seconds: Int(Double(configuration.registerTimeout.seconds) * testSlowdown))
         configure(&configuration)
         let logs = LogCapture()
         let logger = logs.logger(level: logLevel)
