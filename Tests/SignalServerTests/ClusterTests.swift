@@ -95,10 +95,8 @@ import Testing
             let (a2, _) = try await cluster.joinNormal(0, room: "outage", nodeId: "a2")
             let (b1, _) = try await cluster.joinNormal(1, room: "outage", nodeId: "b1")
             await cluster.redis.kill()
+            try await cluster.awaitReadiness(503)
             for index in cluster.instances.indices {
-                try await poll(within: 15, { "/ready to answer 503 on instance \(index)" }) {
-                    try await cluster.get("/ready", on: index).status == 503
-                }
                 try await cluster.awaitCluster(on: index, "redis disconnected") { $0.redis == "disconnected" }
             }
             // A relay within one instance still goes through; one to another instance is refused.
@@ -107,11 +105,7 @@ import Testing
             try await a1.expectError("UNAVAILABLE")
 
             try await cluster.redis.restart()
-            for index in cluster.instances.indices {
-                try await poll(within: 15, { "/ready to answer 200 again on instance \(index)" }) {
-                    try await cluster.get("/ready", on: index).status == 200
-                }
-            }
+            try await cluster.awaitReadiness(200)
             // Every instance re-published its peers into the empty Redis: none is lost.
             let (c1, list) = try await cluster.joinNormal(1, room: "outage", nodeId: "c1")
             #expect(Set(list) == ["a1", "a2", "b1"])
@@ -130,31 +124,17 @@ import Testing
             let (a2, _) = try await cluster.joinNormal(0, room: "frozen", nodeId: "a2")
             let (b1, _) = try await cluster.joinNormal(1, room: "frozen", nodeId: "b1")
             cluster.redis.pause()
-            for index in cluster.instances.indices {
-                try await poll(within: 20, { "/ready to answer 503 on instance \(index)" }) {
-                    try await cluster.get("/ready", on: index).status == 503
-                }
-            }
+            try await cluster.awaitReadiness(503)
             try await relayEveryType(from: (a1, "a1"), to: (a2, "a2"))
             try await a1.send(json: ["type": "offer", "to": "b1", "sdp": "x"])
             try await a1.expectError("UNAVAILABLE")
 
             cluster.redis.resume()
-            for index in cluster.instances.indices {
-                try await poll(within: 20, { "/ready to answer 200 again on instance \(index)" }) {
-                    try await cluster.get("/ready", on: index).status == 200
-                }
-            }
+            try await cluster.awaitReadiness(200)
             // Both keys expired while Redis was frozen, so the first instance to refresh reaps
             // the other, perhaps right after that one restored its peers: the reaped instance
             // writes them back, and a newcomer sees every peer.
-            var probes = 0
-            try await poll(within: 20, { "a newcomer on instance 1 to see a1, a2 and b1" }) {
-                probes += 1
-                let (probe, list) = try await cluster.joinNormal(1, room: "frozen", nodeId: "probe\(probes)")
-                await probe.drop()
-                return Set(list).isSuperset(of: ["a1", "a2", "b1"])
-            }
+            try await cluster.awaitNewcomerSeeing(["a1", "a2", "b1"], in: "frozen", on: 1)
             try await relayEveryType(from: (a1, "a1"), to: (b1, "b1"))
             try await relayEveryType(from: (b1, "b1"), to: (a2, "a2"))
         }
@@ -175,13 +155,7 @@ import Testing
             await gap.drop()
 
             cluster.instances[1].process.signal(SIGCONT)
-            var probes = 0
-            try await poll(within: 20, { "a newcomer on instance 0 to see b1 again" }) {
-                probes += 1
-                let (probe, list) = try await cluster.joinNormal(0, room: "stall", nodeId: "probe\(probes)")
-                await probe.drop()
-                return list.contains("b1")
-            }
+            try await cluster.awaitNewcomerSeeing(["b1"], in: "stall", on: 0)
             try await relayEveryType(from: (a1, "a1"), to: (b1, "b1"))
             try await relayEveryType(from: (b1, "b1"), to: (a1, "a1"))
         }

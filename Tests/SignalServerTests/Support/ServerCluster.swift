@@ -119,12 +119,33 @@ final class ServerCluster: StoppableService {
         return (socket, peers)
     }
 
+    /// Polls joins of fresh nodeIds to `room` on instance `index` (each dropped at once) until
+    /// one's `peer-list` holds every one of `peers`: what a newcomer sees once the cluster settled.
+    func awaitNewcomerSeeing(_ peers: Set<String>, in room: String, on index: Int) async throws {
+        var probes = 0
+        try await poll(within: 20, { "a newcomer on instance \(index) to see \(peers.sorted())" }) {
+            probes += 1
+            let (probe, list) = try await joinNormal(index, room: room, nodeId: "probe\(probes)")
+            await probe.drop()
+            return peers.isSubset(of: list)
+        }
+    }
+
     /// ``joinNormal(port:room:nodeId:)`` on instance `index`.
     func joinNormal(_ index: Int, room: String, nodeId: String) async throws -> (TestSocket, [String]) {
         try await joinNormal(port: instances[index].port, room: room, nodeId: nodeId)
     }
 
     // MARK: - HTTP
+
+    /// Polls `/ready` on every instance until each answers `status`.
+    func awaitReadiness(_ status: Int) async throws {
+        for index in instances.indices {
+            try await poll(within: 20, { "/ready to answer \(status) on instance \(index)" }) {
+                try await get("/ready", on: index).status == status
+            }
+        }
+    }
 
     /// `GET path` on instance `index`: status and JSON body.
     func get(_ path: String, on index: Int) async throws -> (status: Int, json: [String: Any]) {
